@@ -1,0 +1,125 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env, { cwd: '/srv/app' });
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('loadConfig accepted a bad environment');
+}
+
+describe('loadConfig', () => {
+  it('fills every default from an empty environment', () => {
+    const config = loadConfig({}, { cwd: '/srv/app' });
+    expect(config).toEqual({
+      home: '/srv/app/.aip',
+      port: 8080,
+      databaseUrl: 'pglite:///srv/app/.aip/db',
+      blobUrl: 'file:///srv/app/.aip/blobs',
+      s3: { endpoint: undefined, region: 'us-east-1', forcePathStyle: false, credentials: undefined },
+      temporal: { address: '127.0.0.1:7233', namespace: 'default' },
+      executor: 'local',
+      python: 'python3',
+      workDir: '/srv/app/.aip/work',
+      token: undefined,
+      heartbeatTimeoutMs: 60_000,
+      taskQueues: { orchestration: 'aip-orchestration', gpu: 'aip-gpu' },
+      trainingSlots: 1,
+    });
+  });
+
+  it('reads task queues and training slots, refusing malformed ones', () => {
+    const config = loadConfig({ AIP_ORCHESTRATION_QUEUE: 'team-a.orch', AIP_GPU_QUEUE: 'team-a.gpu', AIP_TRAINING_SLOTS: '4' });
+    expect(config.taskQueues).toEqual({ orchestration: 'team-a.orch', gpu: 'team-a.gpu' });
+    expect(config.trainingSlots).toBe(4);
+    expect(() => loadConfig({ AIP_GPU_QUEUE: 'has space', AIP_TRAINING_SLOTS: '0' })).toThrow(
+      /AIP_GPU_QUEUE="has space" is invalid[\s\S]*AIP_TRAINING_SLOTS="0" is invalid/,
+    );
+  });
+
+  it('defaults AIP_HOME to .aip under the process cwd', () => {
+    expect(loadConfig({}).home).toBe(path.join(process.cwd(), '.aip'));
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig(
+      {
+        AIP_HOME: 'state',
+        AIP_PORT: '9000',
+        DATABASE_URL: 'postgres://u:p@db:5432/aip',
+        BLOB_URL: 's3://aip-blobs/prod/v1',
+        S3_ENDPOINT: 'http://minio:9000',
+        S3_REGION: 'eu-west-1',
+        AWS_ACCESS_KEY_ID: 'AK',
+        AWS_SECRET_ACCESS_KEY: 'SK',
+        TEMPORAL_ADDRESS: 'temporal:7233',
+        TEMPORAL_NAMESPACE: 'aip',
+        EXECUTOR: 'batch',
+        AIP_PYTHON: '/opt/venv/bin/python',
+        AIP_WORK_DIR: '/scratch',
+        AIP_TOKEN: 'secret',
+        AIP_HEARTBEAT_TIMEOUT_MS: '5000',
+      },
+      { cwd: '/srv/app' },
+    );
+    expect(config).toMatchObject({
+      home: '/srv/app/state',
+      port: 9000,
+      databaseUrl: 'postgres://u:p@db:5432/aip',
+      blobUrl: 's3://aip-blobs/prod/v1',
+      s3: {
+        endpoint: 'http://minio:9000',
+        region: 'eu-west-1',
+        forcePathStyle: true, // defaults to true once an endpoint is set
+        credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' },
+      },
+      temporal: { address: 'temporal:7233', namespace: 'aip' },
+      executor: 'batch',
+      python: '/opt/venv/bin/python',
+      workDir: '/scratch',
+      token: 'secret',
+      heartbeatTimeoutMs: 5000,
+    });
+    expect(loadConfig({ S3_ENDPOINT: 'http://x:1', S3_FORCE_PATH_STYLE: 'false' }).s3.forcePathStyle).toBe(false);
+    expect(loadConfig({ DATABASE_URL: 'pglite://memory' }).databaseUrl).toBe('pglite://memory');
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ AIP_PORT: '', EXECUTOR: ' ' }, { cwd: '/a' })).toMatchObject({ port: 8080, executor: 'local' });
+  });
+
+  it.each([
+    ['AIP_PORT', 'http'],
+    ['AIP_PORT', '70000'],
+    ['AIP_PORT', '80.5'],
+    ['DATABASE_URL', 'mysql://db/aip'],
+    ['BLOB_URL', 'gs://bucket'],
+    ['BLOB_URL', 's3://'],
+    ['S3_ENDPOINT', 'minio:9000'],
+    ['S3_FORCE_PATH_STYLE', 'maybe'],
+    ['TEMPORAL_ADDRESS', 'http://temporal:7233'],
+    ['EXECUTOR', 'kubernetes'],
+    ['AIP_HEARTBEAT_TIMEOUT_MS', '-1'],
+    ['AWS_ACCESS_KEY_ID', 'only-the-id'],
+  ])('names malformed %s=%s in the error', (name, value) => {
+    const problems = problemsOf({ [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(name === 'AWS_ACCESS_KEY_ID' ? 'AWS_SECRET_ACCESS_KEY is missing' : `${name}=`);
+  });
+
+  it('reports every bad variable at once in the message', () => {
+    let error: unknown;
+    try {
+      loadConfig({ AIP_PORT: 'x', EXECUTOR: 'y', BLOB_URL: 'z' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    for (const name of ['AIP_PORT="x"', 'EXECUTOR="y"', 'BLOB_URL="z"']) expect(message).toContain(name);
+  });
+});

@@ -1,0 +1,175 @@
+// The one typed configuration of AIP, read from environment variables. Every process (API, workers,
+// the embedded all-in-one start script) calls loadConfig() once at start; a bad environment fails
+// there with one message listing every problem, instead of failing later somewhere deep.
+import path from 'node:path';
+
+export type Executor = 'local' | 'batch';
+
+export interface S3Config {
+  /** Custom endpoint (MinIO, SeaweedFS, …); undefined = AWS. */
+  endpoint: string | undefined;
+  region: string;
+  forcePathStyle: boolean;
+  /** From AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN; undefined = the SDK's default chain (profiles, instance roles). */
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
+}
+
+export interface AipConfig {
+  /** AIP_HOME, absolute: the root of the embedded state (db, blobs, scratch). */
+  home: string;
+  /** AIP_PORT: the API's HTTP port. */
+  port: number;
+  /** DATABASE_URL: `pglite://<folder>`, `pglite://memory` or `postgres(ql)://…`. */
+  databaseUrl: string;
+  /** BLOB_URL: `file://<folder>` or `s3://bucket/optional/prefix`. */
+  blobUrl: string;
+  s3: S3Config;
+  temporal: { address: string; namespace: string };
+  /** EXECUTOR: where training runs by default. */
+  executor: Executor;
+  /** AIP_PYTHON: the trainer's interpreter. */
+  python: string;
+  /** AIP_WORK_DIR, absolute: local scratch space for activities. */
+  workDir: string;
+  /** AIP_TOKEN: an optional fixed access token accepted by the API. */
+  token: string | undefined;
+  /** AIP_HEARTBEAT_TIMEOUT_MS: activity heartbeat timeout. */
+  heartbeatTimeoutMs: number;
+  /**
+   * AIP_ORCHESTRATION_QUEUE / AIP_GPU_QUEUE: Temporal task queues of the orchestration workers and
+   * the GPU (training) workers. Separate deployments sharing one Temporal namespace, and tests,
+   * set their own.
+   */
+  taskQueues: { orchestration: string; gpu: string };
+  /** AIP_TRAINING_SLOTS: concurrent training jobs on this GPU worker (one per GPU). */
+  trainingSlots: number;
+}
+
+/** Thrown by loadConfig(); `problems` holds one line per bad variable, all named in `message`. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid AIP configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export interface LoadConfigOptions {
+  /** Base for the default and relative AIP_HOME; defaults to process.cwd(). */
+  cwd?: string;
+}
+
+export function loadConfig(env: Env = process.env, options: LoadConfigOptions = {}): AipConfig {
+  const problems: string[] = [];
+  // An empty variable counts as unset: `FOO= cmd` and compose files with blank values are common.
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  const bad = (name: string, value: string, expected: string): void => {
+    problems.push(`${name}=${JSON.stringify(value)} is invalid: expected ${expected}`);
+  };
+
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+      bad(name, raw, `an integer from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  };
+  const boolean = (name: string, fallback: boolean): boolean => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const lower = raw.toLowerCase();
+    if (['true', '1', 'yes'].includes(lower)) return true;
+    if (['false', '0', 'no'].includes(lower)) return false;
+    bad(name, raw, 'true or false');
+    return fallback;
+  };
+
+  const queueName = (name: string, fallback: string): string => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    if (!/^[A-Za-z0-9._-]{1,200}$/.test(raw)) bad(name, raw, 'letters, digits, ".", "_" or "-"');
+    return raw;
+  };
+
+  const cwd = options.cwd ?? process.cwd();
+  const home = path.resolve(cwd, read('AIP_HOME') ?? '.aip');
+  const port = integer('AIP_PORT', 8080, 1, 65535);
+
+  const databaseUrl = read('DATABASE_URL') ?? `pglite://${path.join(home, 'db')}`;
+  if (!/^(pglite|postgres|postgresql):\/\/./.test(databaseUrl)) {
+    bad('DATABASE_URL', databaseUrl, 'pglite://<folder>, pglite://memory, postgres://… or postgresql://…');
+  }
+
+  const blobUrl = read('BLOB_URL') ?? `file://${path.join(home, 'blobs')}`;
+  if (!/^file:\/\/./.test(blobUrl) && !/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(blobUrl)) {
+    bad('BLOB_URL', blobUrl, 'file://<folder> or s3://<bucket>[/<prefix>]');
+  }
+
+  const endpoint = read('S3_ENDPOINT');
+  if (endpoint !== undefined && !isHttpUrl(endpoint)) bad('S3_ENDPOINT', endpoint, 'an http:// or https:// URL');
+  const accessKeyId = read('AWS_ACCESS_KEY_ID');
+  const secretAccessKey = read('AWS_SECRET_ACCESS_KEY');
+  const sessionToken = read('AWS_SESSION_TOKEN');
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    problems.push(
+      `${accessKeyId === undefined ? 'AWS_ACCESS_KEY_ID' : 'AWS_SECRET_ACCESS_KEY'} is missing: ` +
+        'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together',
+    );
+  }
+  const s3: S3Config = {
+    endpoint,
+    region: read('S3_REGION') ?? read('AWS_REGION') ?? 'us-east-1',
+    // Self-hosted S3 stores rarely have wildcard DNS for virtual-hosted buckets.
+    forcePathStyle: boolean('S3_FORCE_PATH_STYLE', endpoint !== undefined),
+    credentials:
+      accessKeyId && secretAccessKey
+        ? { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) }
+        : undefined,
+  };
+
+  const temporalAddress = read('TEMPORAL_ADDRESS') ?? '127.0.0.1:7233';
+  if (!/^[^\s/:]+:\d{1,5}$/.test(temporalAddress)) bad('TEMPORAL_ADDRESS', temporalAddress, 'host:port');
+
+  const executorRaw = read('EXECUTOR') ?? 'local';
+  if (executorRaw !== 'local' && executorRaw !== 'batch') bad('EXECUTOR', executorRaw, '"local" or "batch"');
+  const executor: Executor = executorRaw === 'batch' ? 'batch' : 'local';
+
+  const config: AipConfig = {
+    home,
+    port,
+    databaseUrl,
+    blobUrl,
+    s3,
+    temporal: { address: temporalAddress, namespace: read('TEMPORAL_NAMESPACE') ?? 'default' },
+    executor,
+    python: read('AIP_PYTHON') ?? 'python3',
+    workDir: path.resolve(cwd, read('AIP_WORK_DIR') ?? path.join(home, 'work')),
+    token: read('AIP_TOKEN'),
+    heartbeatTimeoutMs: integer('AIP_HEARTBEAT_TIMEOUT_MS', 60_000, 1000, 24 * 3600 * 1000),
+    taskQueues: {
+      orchestration: queueName('AIP_ORCHESTRATION_QUEUE', 'aip-orchestration'),
+      gpu: queueName('AIP_GPU_QUEUE', 'aip-gpu'),
+    },
+    trainingSlots: integer('AIP_TRAINING_SLOTS', 1, 1, 64),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}

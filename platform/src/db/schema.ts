@@ -1,0 +1,277 @@
+// The relational mirror of AIP (docs: DESIGN.md "Data model"). Temporal is the source of truth for
+// execution; these tables exist for listing, search and ownership. Ids are text generated in app
+// code by newId() (`ds_…`, `run_…`), so ids can be chosen before the row exists (blob keys,
+// Temporal workflow ids). Status columns are text typed in TypeScript rather than pg enums, so a
+// new status never needs an enum migration.
+import {
+  type AnyPgColumn,
+  bigint,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+const ownerId = () =>
+  text('owner_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' });
+
+export type Visibility = 'private' | 'public';
+export type DatasetStatus = 'uploading' | 'validating' | 'ready' | 'invalid';
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type StageState =
+  | 'pending'
+  | 'preparing'
+  | 'awaiting_labels'
+  | 'training'
+  | 'evaluating'
+  | 'registering'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled'
+  | 'skipped';
+export type ModelOrigin = 'run' | 'upload' | 'refinery';
+export type LabelingState = 'open' | 'completed' | 'cancelled';
+export type RefineryState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export const users = pgTable('users', {
+  id: text('id').primaryKey(),
+  email: text('email').notNull().unique(),
+  name: text('name').notNull().default(''),
+  /** Null for users that only authenticate with tokens. */
+  passwordHash: text('password_hash'),
+  role: text('role').$type<'admin' | 'user'>().notNull().default('user'),
+  createdAt: createdAt(),
+});
+
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull().default(''),
+    /** sha256 of the secret; the secret itself is shown once and never stored. */
+    tokenHash: text('token_hash').notNull().unique(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+  },
+  (t) => [index('api_tokens_user_idx').on(t.userId)],
+);
+
+export const datasets = pgTable(
+  'datasets',
+  {
+    id: text('id').primaryKey(),
+    ownerId: ownerId(),
+    name: text('name').notNull(),
+    /** Upload format (classification, detection, text_recognition, …); null until detected. */
+    format: text('format'),
+    status: text('status').$type<DatasetStatus>().notNull().default('uploading'),
+    /** Image/class/split counts (dataset.json of the canonical manifest). */
+    stats: jsonb('stats'),
+    /** Validation report: line-numbered problems when `invalid`. */
+    report: jsonb('report'),
+    /** Blob prefix of the dataset, e.g. `datasets/<id>/` or `runs/<runId>/stages/<nodeId>/data/`. */
+    blobPrefix: text('blob_prefix').notNull(),
+    visibility: text('visibility').$type<Visibility>().notNull().default('private'),
+    // Lineage of derived datasets: the dataset it was cut from and the run stage that produced it.
+    parentDatasetId: text('parent_dataset_id').references((): AnyPgColumn => datasets.id, {
+      onDelete: 'set null',
+    }),
+    sourceRunId: text('source_run_id').references((): AnyPgColumn => runs.id, { onDelete: 'set null' }),
+    sourceNodeId: text('source_node_id'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('datasets_owner_idx').on(t.ownerId), index('datasets_source_run_idx').on(t.sourceRunId)],
+);
+
+export const flowcharts = pgTable(
+  'flowcharts',
+  {
+    id: text('id').primaryKey(),
+    ownerId: ownerId(),
+    name: text('name').notNull(),
+    /** Svelte Flow shape: `{nodes, edges}`. */
+    graph: jsonb('graph').notNull(),
+    /** Bumped on every save; runs snapshot the revision they ran. */
+    revision: integer('revision').notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('flowcharts_owner_idx').on(t.ownerId)],
+);
+
+export const runs = pgTable(
+  'runs',
+  {
+    id: text('id').primaryKey(),
+    ownerId: ownerId(),
+    flowchartId: text('flowchart_id').references(() => flowcharts.id, { onDelete: 'set null' }),
+    flowchartRevision: integer('flowchart_revision').notNull(),
+    /** The graph as it was when the run started (the flowchart may be edited afterwards). */
+    graph: jsonb('graph').notNull(),
+    workflowId: text('workflow_id').notNull().unique(),
+    status: text('status').$type<RunStatus>().notNull().default('queued'),
+    error: text('error'),
+    /** End-to-end evaluation of the whole cascade, when ground truth allows. */
+    metrics: jsonb('metrics'),
+    createdAt: createdAt(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('runs_owner_idx').on(t.ownerId), index('runs_flowchart_idx').on(t.flowchartId)],
+);
+
+export const stageRuns = pgTable(
+  'stage_runs',
+  {
+    id: text('id').primaryKey(),
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    nodeId: text('node_id').notNull(),
+    state: text('state').$type<StageState>().notNull().default('pending'),
+    /** 0..1 */
+    progress: doublePrecision('progress').notNull().default(0),
+    /** Last progress event (epoch, loss, eta …) for the UI. */
+    progressDetail: jsonb('progress_detail'),
+    metrics: jsonb('metrics'),
+    /** The stage's prepared (possibly derived) dataset. */
+    datasetId: text('dataset_id').references((): AnyPgColumn => datasets.id, { onDelete: 'set null' }),
+    modelId: text('model_id').references((): AnyPgColumn => models.id, { onDelete: 'set null' }),
+    labelingJobId: text('labeling_job_id').references((): AnyPgColumn => labelingJobs.id, {
+      onDelete: 'set null',
+    }),
+    logBlob: text('log_blob'),
+    error: text('error'),
+    /** True when the error is the user's (data/config), false for infrastructure failures. */
+    userError: boolean('user_error'),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [unique('stage_runs_run_node_uq').on(t.runId, t.nodeId)],
+);
+
+export const refineryTasks = pgTable(
+  'refinery_tasks',
+  {
+    id: text('id').primaryKey(),
+    ownerId: ownerId(),
+    /** auto_prune | distill | amalgamate | common_feature | task_branch | … */
+    algorithm: text('algorithm').notNull(),
+    /** Input model and dataset ids. */
+    inputs: jsonb('inputs').notNull(),
+    params: jsonb('params').notNull().default({}),
+    state: text('state').$type<RefineryState>().notNull().default('queued'),
+    workflowId: text('workflow_id').unique(),
+    outputModelId: text('output_model_id').references((): AnyPgColumn => models.id, { onDelete: 'set null' }),
+    error: text('error'),
+    createdAt: createdAt(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('refinery_tasks_owner_idx').on(t.ownerId)],
+);
+
+export const models = pgTable(
+  'models',
+  {
+    id: text('id').primaryKey(),
+    ownerId: ownerId(),
+    name: text('name').notNull(),
+    task: text('task').notNull(),
+    arch: text('arch').notNull(),
+    /** string[] in model output order. */
+    classes: jsonb('classes').$type<string[]>().notNull(),
+    /** For a model fed by a detector: the parent class it refines. */
+    parentClass: text('parent_class'),
+    metrics: jsonb('metrics'),
+    /** Blob prefix holding model.onnx, model.pt, model.json, metrics.json (`models/<id>/`). */
+    blobPrefix: text('blob_prefix').notNull(),
+    visibility: text('visibility').$type<Visibility>().notNull().default('private'),
+    origin: text('origin').$type<ModelOrigin>().notNull(),
+    originRunId: text('origin_run_id').references(() => runs.id, { onDelete: 'set null' }),
+    originNodeId: text('origin_node_id'),
+    refineryTaskId: text('refinery_task_id').references((): AnyPgColumn => refineryTasks.id, {
+      onDelete: 'set null',
+    }),
+    /** The model whose weights initialized this one (lineage for the atlas). */
+    initModelId: text('init_model_id').references((): AnyPgColumn => models.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    // Registering a stage's model is an idempotent upsert on this pair (NULLs never collide,
+    // so uploaded and refinery models are unaffected).
+    unique('models_origin_uq').on(t.originRunId, t.originNodeId),
+    index('models_owner_idx').on(t.ownerId),
+  ],
+);
+
+export const labelingJobs = pgTable(
+  'labeling_jobs',
+  {
+    id: text('id').primaryKey(),
+    stageRunId: text('stage_run_id')
+      .notNull()
+      .references((): AnyPgColumn => stageRuns.id, { onDelete: 'cascade' }),
+    datasetId: text('dataset_id')
+      .notNull()
+      .references(() => datasets.id, { onDelete: 'cascade' }),
+    /** builtin | external tool name */
+    tool: text('tool').notNull().default('builtin'),
+    state: text('state').$type<LabelingState>().notNull().default('open'),
+    /** Shared secret an external tool presents on the completion webhook. */
+    webhookSecret: text('webhook_secret').notNull(),
+    createdAt: createdAt(),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+  },
+  (t) => [index('labeling_jobs_stage_run_idx').on(t.stageRunId)],
+);
+
+export const bundles = pgTable('bundles', {
+  id: text('id').primaryKey(),
+  runId: text('run_id')
+    .notNull()
+    .unique('bundles_run_uq')
+    .references(() => runs.id, { onDelete: 'cascade' }),
+  /** `bundles/<runId>.zip` */
+  blobKey: text('blob_key').notNull(),
+  size: bigint('size', { mode: 'number' }).notNull(),
+  sha256: text('sha256').notNull(),
+  createdAt: createdAt(),
+});
+
+export type User = typeof users.$inferSelect;
+export type NewUser = typeof users.$inferInsert;
+export type ApiToken = typeof apiTokens.$inferSelect;
+export type NewApiToken = typeof apiTokens.$inferInsert;
+export type Dataset = typeof datasets.$inferSelect;
+export type NewDataset = typeof datasets.$inferInsert;
+export type Flowchart = typeof flowcharts.$inferSelect;
+export type NewFlowchart = typeof flowcharts.$inferInsert;
+export type Run = typeof runs.$inferSelect;
+export type NewRun = typeof runs.$inferInsert;
+export type StageRun = typeof stageRuns.$inferSelect;
+export type NewStageRun = typeof stageRuns.$inferInsert;
+export type Model = typeof models.$inferSelect;
+export type NewModel = typeof models.$inferInsert;
+export type LabelingJob = typeof labelingJobs.$inferSelect;
+export type NewLabelingJob = typeof labelingJobs.$inferInsert;
+export type Bundle = typeof bundles.$inferSelect;
+export type NewBundle = typeof bundles.$inferInsert;
+export type RefineryTask = typeof refineryTasks.$inferSelect;
+export type NewRefineryTask = typeof refineryTasks.$inferInsert;
