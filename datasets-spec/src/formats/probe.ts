@@ -1,0 +1,24 @@
+/** Decodes many images of an extracted upload, a few at a time (each decode holds a full bitmap). */
+import path from 'node:path';
+import { mapLimit } from '../concurrency.ts';
+import { probeImage, type ImageProbe } from '../images.ts';
+
+const PARALLEL_DECODES = 4;
+
+export async function probeImages(
+  root: string,
+  files: readonly string[],
+  onProgress?: (done: number, total: number) => void,
+): Promise<Map<string, ImageProbe>> {
+  let done = 0;
+  const probes = await mapLimit(files, PARALLEL_DECODES, async (file) => {
+    const probe = await probeImage(path.join(root, ...file.split('/')));
+    onProgress?.(++done, files.length);
+    return probe;
+  });
+  return new Map(files.map((file, i) => [file, probes[i]!]));
+}
+
+export function unreadableMessage(reason: string): string {
+  return `This image cannot be read: ${reason}. Replace it with a valid PNG, JPEG, BMP, WebP or TIFF file.`;
+}

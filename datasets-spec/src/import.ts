@@ -1,0 +1,142 @@
+/**
+ * Upload zip → canonical dataset folder, all or nothing. Everything happens in a work folder next
+ * to `outDir` (same file system, so the final rename is atomic); `outDir` appears only when the
+ * whole upload was accepted and written.
+ */
+import { mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { checkClassification } from './formats/classification.ts';
+import { checkDetection, findLabelFile } from './formats/detection.ts';
+import type { FormatCheck } from './formats/types.ts';
+import { storedPath, storeImage } from './images.ts';
+import { compareStrings, splitOf, writeManifest, type DatasetFormat, type DatasetInfo, type ManifestEntry } from './manifest.ts';
+import { DatasetError, type Problem } from './problems.ts';
+import type { TextEncoding } from './text.ts';
+import { extractZip, type ZipLimits } from './zip.ts';
+
+export type ImportPhase = 'extract' | 'check' | 'store';
+
+export interface ImportProgress {
+  phase: ImportPhase;
+  /** Files (extract, store) or images (check) done so far in this phase. */
+  done: number;
+  total: number;
+}
+
+export interface ImportOptions {
+  zipPath: string;
+  /** Must not exist, or be an empty folder. */
+  outDir: string;
+  /** Detected when absent: a label.txt means detection, otherwise classification. */
+  format?: DatasetFormat;
+  limits?: Partial<ZipLimits>;
+  onProgress?: (progress: ImportProgress) => void;
+}
+
+export interface ImportReport {
+  /** Encoding of label.txt; null when the format has no label file. */
+  encoding: TextEncoding | null;
+  /** Accepted, but worth showing the user (paths as in the zip). */
+  warnings: Problem[];
+  /** Files of the zip that were not imported: system clutter and files the format does not use. */
+  ignored: string[];
+}
+
+export interface ImportResult {
+  info: DatasetInfo;
+  report: ImportReport;
+}
+
+/** Which task types a dataset of this format can train. */
+export function formatTasks(format: DatasetFormat): DatasetFormat[] {
+  return format === 'detection' ? ['detection'] : ['classification'];
+}
+
+/** A label.txt anywhere means detection; otherwise class folders are assumed. */
+export function detectFormat(files: readonly string[]): DatasetFormat {
+  return findLabelFile(files).file !== null ? 'detection' : 'classification';
+}
+
+export async function importDataset(options: ImportOptions): Promise<ImportResult> {
+  const outDir = path.resolve(options.outDir);
+  await ensureAbsentOrEmpty(outDir);
+  const work = path.join(path.dirname(outDir), `.${path.basename(outDir)}.import-${randomBytes(6).toString('hex')}`);
+  const report = (phase: ImportPhase) => (done: number, total: number) => options.onProgress?.({ phase, done, total });
+  try {
+    await mkdir(path.dirname(outDir), { recursive: true });
+    const upload = await extractZip(options.zipPath, path.join(work, 'upload'), { limits: options.limits, onProgress: report('extract') });
+    // Problems name files as the user sees them in the zip, top folder included.
+    const inZip = (file: string) => (file === '' || upload.topFolder === null ? file : `${upload.topFolder}/${file}`);
+    const asInZip = (problems: Problem[]) => problems.map((p) => ({ ...p, file: inZip(p.file) }));
+
+    const format = options.format ?? detectFormat(upload.files);
+    const check: FormatCheck =
+      format === 'detection' ? await checkDetection(upload, { onProgress: report('check') }) : await checkClassification(upload, { onProgress: report('check') });
+    if (check.problems.length > 0) throw new DatasetError(asInZip(check.problems));
+
+    const staged = path.join(work, 'dataset');
+    const entries = await storeItems(check, upload.root, staged, report('store'));
+    const info = await writeManifest(staged, entries, { format, encoding: check.encoding });
+    await removeIfEmpty(outDir);
+    await rename(staged, outDir);
+    return {
+      info,
+      report: {
+        encoding: check.encoding,
+        warnings: asInZip([...check.warnings, ...conversionNotes(check)]),
+        ignored: [...upload.ignored, ...check.unused.map(inZip)],
+      },
+    };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function ensureAbsentOrEmpty(dir: string): Promise<void> {
+  const content = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [];
+    throw err;
+  });
+  if (content.length > 0) throw new Error(`importDataset: the output folder ${dir} already holds files; give a new or empty folder.`);
+}
+
+async function removeIfEmpty(dir: string): Promise<void> {
+  await rmdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
+}
+
+/** Moves every accepted image under `images/` and builds its manifest entry. */
+async function storeItems(check: FormatCheck, uploadRoot: string, staged: string, onProgress: (done: number, total: number) => void): Promise<ManifestEntry[]> {
+  const items = [...check.items].sort((a, b) => compareStrings(a.source, b.source));
+  const entries: ManifestEntry[] = [];
+  const taken = new Set(items.map((item) => `images/${item.source}`));
+  let done = 0;
+  for (const item of items) {
+    const manifestPath = `images/${storedPath(item.source, item.image)}`;
+    if (manifestPath !== `images/${item.source}` && taken.has(manifestPath)) {
+      throw new DatasetError([{ file: item.source, message: `This BMP image is stored as PNG under ${manifestPath}, a name another image already has. Rename one of them.` }]);
+    }
+    taken.add(manifestPath);
+    const target = path.join(staged, ...manifestPath.split('/'));
+    await mkdir(path.dirname(target), { recursive: true });
+    await storeImage(path.join(uploadRoot, ...item.source.split('/')), target, item.image);
+    const entry: ManifestEntry = { path: manifestPath, width: item.image.width, height: item.image.height, split: item.split ?? splitOf(manifestPath) };
+    if (item.class !== undefined) entry.class = item.class;
+    if (item.boxes !== undefined) entry.boxes = item.boxes;
+    entries.push(entry);
+    onProgress(++done, items.length);
+  }
+  return entries;
+}
+
+/** Tells the user which images were re-encoded, so differing files in the dataset are no surprise. */
+function conversionNotes(check: FormatCheck): Problem[] {
+  const notes: Problem[] = [];
+  for (const item of check.items) {
+    if (item.image.format === 'bmp') notes.push({ file: item.source, message: `BMP image stored as PNG (${item.source}.png) so every tool can read it.` });
+    else if (item.image.orientation > 1) notes.push({ file: item.source, message: 'Image stored upright: its EXIF orientation tag was applied to the pixels.' });
+  }
+  return notes;
+}

@@ -1,0 +1,38 @@
+/** @aip/datasets-spec: dataset upload formats, the safe zip reader and the canonical manifest. */
+export { DatasetError, describeProblem, type Problem } from './problems.ts';
+export type { TextEncoding } from './text.ts';
+export { decodeText } from './text.ts';
+export { DEFAULT_ZIP_LIMITS, checkEntryName, extractZip, formatBytes, type ExtractOptions, type ExtractedZip, type ZipLimits } from './zip.ts';
+export { IMAGE_EXTENSIONS, isImagePath, probeImage, storeImage, storedPath, type ImageFormat, type ImageInfo, type ImageProbe } from './images.ts';
+export {
+  DATASET_FILE,
+  DATASET_FORMATS,
+  MANIFEST_FILE,
+  SPLITS,
+  compareStrings,
+  describeDataset,
+  entryProblem,
+  readManifest,
+  splitOf,
+  writeManifest,
+  type Box,
+  type DatasetEncoding,
+  type DatasetFormat,
+  type DatasetInfo,
+  type DatasetInfoInput,
+  type ManifestEntry,
+  type Split,
+} from './manifest.ts';
+export { checkClassification } from './formats/classification.ts';
+export { LABEL_FILE, checkDetection, findLabelFile, parseLabelText, type LabelBox, type LabelRecord } from './formats/detection.ts';
+export type { CheckOptions, DatasetItem, FormatCheck } from './formats/types.ts';
+export {
+  detectFormat,
+  formatTasks,
+  importDataset,
+  type ImportOptions,
+  type ImportPhase,
+  type ImportProgress,
+  type ImportReport,
+  type ImportResult,
+} from './import.ts';

@@ -1,0 +1,181 @@
+/**
+ * The canonical manifest (docs/contracts.md): the one shape every consumer reads, whatever the
+ * upload format was. Written by the importer and by components that derive datasets (crops).
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export type Split = 'train' | 'val' | 'test';
+export const SPLITS: readonly Split[] = ['train', 'val', 'test'];
+
+export type DatasetFormat = 'classification' | 'detection';
+export const DATASET_FORMATS: readonly DatasetFormat[] = ['classification', 'detection'];
+
+export type DatasetEncoding = 'utf-8' | 'gb18030' | null;
+
+/** Pixel coordinates, xyxy, `0 <= x1 < x2 <= width`, `0 <= y1 < y2 <= height`. */
+export interface Box {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+  label: string;
+}
+
+export interface ManifestEntry {
+  /** Relative to the dataset folder, '/'-separated, never '..' (e.g. `images/cat/001.png`). */
+  path: string;
+  width: number;
+  height: number;
+  split: Split;
+  /** Classification datasets: the image's class. */
+  class?: string;
+  /** Detection datasets: the objects; `[]` for an image without any. */
+  boxes?: Box[];
+}
+
+export interface DatasetInfo {
+  version: 1;
+  format: DatasetFormat;
+  /** Sorted. */
+  classes: string[];
+  images: number;
+  splits: Record<Split, number>;
+  /** Classification: images per class. Detection: boxes per label. */
+  classCounts: Record<string, number>;
+  /** Encoding of the uploaded label file; null when there was none. */
+  encoding: DatasetEncoding;
+}
+
+export const MANIFEST_FILE = 'manifest.jsonl';
+export const DATASET_FILE = 'dataset.json';
+
+/**
+ * The deterministic split of an image without a train/test folder: FNV-1a 32-bit over the
+ * UTF-8 bytes of its manifest path; `h % 10` 0..6 → train, 7 → val, 8..9 → test.
+ */
+export function splitOf(manifestPath: string): Split {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(manifestPath, 'utf8')) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  const bucket = hash % 10;
+  return bucket <= 6 ? 'train' : bucket === 7 ? 'val' : 'test';
+}
+
+/** Why this entry breaks the manifest contract, or null when it is fine. */
+export function entryProblem(entry: ManifestEntry, format: DatasetFormat): string | null {
+  const p = entry.path;
+  if (typeof p !== 'string' || p === '' || p.startsWith('/') || p.includes('\\') || p.split('/').some((s) => s === '..' || s === '.' || s === '')) {
+    return `path ${JSON.stringify(p)} must be relative, '/'-separated, without '.' or '..' segments`;
+  }
+  if (!Number.isInteger(entry.width) || entry.width <= 0 || !Number.isInteger(entry.height) || entry.height <= 0) {
+    return `width and height must be positive whole numbers (got ${entry.width}x${entry.height})`;
+  }
+  if (!SPLITS.includes(entry.split)) return `split ${JSON.stringify(entry.split)} must be one of ${SPLITS.join(', ')}`;
+  if (format === 'classification') {
+    if (typeof entry.class !== 'string' || entry.class === '') return 'a classification entry needs a non-empty "class"';
+    return null;
+  }
+  if (!Array.isArray(entry.boxes)) return 'a detection entry needs "boxes" (an empty list when the image has no objects)';
+  for (const box of entry.boxes) {
+    const { x1, y1, x2, y2, label } = box;
+    if (![x1, y1, x2, y2].every((v) => typeof v === 'number' && Number.isFinite(v))) return `box ${JSON.stringify(box)} has a non-numeric coordinate`;
+    if (!(0 <= x1 && x1 < x2 && x2 <= entry.width && 0 <= y1 && y1 < y2 && y2 <= entry.height)) {
+      return `box ${JSON.stringify(box)} must satisfy 0 <= x1 < x2 <= ${entry.width} and 0 <= y1 < y2 <= ${entry.height}`;
+    }
+    if (typeof label !== 'string' || label === '') return `box ${JSON.stringify(box)} needs a non-empty label`;
+  }
+  return null;
+}
+
+/** What a writer states about a dataset; the counts are always recomputed from the entries. */
+export type DatasetInfoInput = Pick<DatasetInfo, 'format'> & Partial<Omit<DatasetInfo, 'format' | 'version'>>;
+
+/**
+ * Computes dataset.json from the entries. `classes` given by the caller are kept even when no
+ * entry uses them (a derived dataset may lack examples of a class); labels in use are added.
+ */
+export function describeDataset(entries: readonly ManifestEntry[], input: DatasetInfoInput): DatasetInfo {
+  const splits: Record<Split, number> = { train: 0, val: 0, test: 0 };
+  const counts = new Map<string, number>();
+  const bump = (label: string) => counts.set(label, (counts.get(label) ?? 0) + 1);
+  for (const entry of entries) {
+    splits[entry.split]++;
+    if (input.format === 'classification' && entry.class !== undefined) bump(entry.class);
+    if (input.format === 'detection') for (const box of entry.boxes ?? []) bump(box.label);
+  }
+  const classes = [...new Set([...(input.classes ?? []), ...counts.keys()])].sort(compareStrings);
+  const classCounts: Record<string, number> = {};
+  for (const name of classes) classCounts[name] = counts.get(name) ?? 0;
+  return { version: 1, format: input.format, classes, images: entries.length, splits, classCounts, encoding: input.encoding ?? null };
+}
+
+/** Code-point order: the same on every machine and in every language (no locale). */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Writes manifest.jsonl and dataset.json into `dir` (created if needed), each through a temporary
+ * file and a rename so a reader never sees half a manifest. Throws when an entry breaks the
+ * contract. Returns the dataset.json written.
+ */
+export async function writeManifest(dir: string, entries: readonly ManifestEntry[], info: DatasetInfoInput): Promise<DatasetInfo> {
+  const seen = new Set<string>();
+  entries.forEach((entry, index) => {
+    const problem = entryProblem(entry, info.format);
+    if (problem !== null) throw new Error(`Manifest entry ${index + 1} (${entry.path}): ${problem}.`);
+    if (seen.has(entry.path)) throw new Error(`Manifest entry ${index + 1}: path ${entry.path} is listed twice.`);
+    seen.add(entry.path);
+  });
+  const described = describeDataset(entries, info);
+  await mkdir(dir, { recursive: true });
+  const lines = entries.map((entry) => JSON.stringify(canonicalEntry(entry, info.format)));
+  await writeAtomically(path.join(dir, MANIFEST_FILE), lines.length === 0 ? '' : `${lines.join('\n')}\n`);
+  await writeAtomically(path.join(dir, DATASET_FILE), `${JSON.stringify(described, null, 2)}\n`);
+  return described;
+}
+
+/** Fixed key order, and only the annotation of the dataset's format. */
+function canonicalEntry(entry: ManifestEntry, format: DatasetFormat): ManifestEntry {
+  const base = { path: entry.path, width: entry.width, height: entry.height, split: entry.split };
+  if (format === 'classification') return { ...base, class: entry.class! };
+  return { ...base, boxes: entry.boxes!.map(({ x1, y1, x2, y2, label }) => ({ x1, y1, x2, y2, label })) };
+}
+
+async function writeAtomically(file: string, content: string): Promise<void> {
+  const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(temporary, content);
+  await rename(temporary, file);
+}
+
+/** Reads and checks a dataset folder's dataset.json and manifest.jsonl. */
+export async function readManifest(dir: string): Promise<{ info: DatasetInfo; entries: ManifestEntry[] }> {
+  const infoFile = path.join(dir, DATASET_FILE);
+  const manifestFile = path.join(dir, MANIFEST_FILE);
+  const info = parseJson(await readFile(infoFile, 'utf8'), infoFile) as DatasetInfo;
+  if (info?.version !== 1 || !DATASET_FORMATS.includes(info.format)) {
+    throw new Error(`${infoFile}: not a version 1 dataset.json (format must be one of ${DATASET_FORMATS.join(', ')}).`);
+  }
+  const entries: ManifestEntry[] = [];
+  const lines = (await readFile(manifestFile, 'utf8')).split('\n');
+  lines.forEach((line, index) => {
+    if (line.trim() === '') return;
+    const where = `${manifestFile}, line ${index + 1}`;
+    const entry = parseJson(line, where) as ManifestEntry;
+    const problem = entryProblem(entry, info.format);
+    if (problem !== null) throw new Error(`${where}: ${problem}.`);
+    entries.push(entry);
+  });
+  return { info, entries };
+}
+
+function parseJson(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${where}: invalid JSON (${(err as Error).message}).`);
+  }
+}
