@@ -1,0 +1,40 @@
+// Public surface of @aip/serving: the one inference path used by bundles, stage-data derivation
+// and cascade evaluation. No platform code here: this package ships inside deployment bundles.
+export { bundleRuntimeFiles, type BundleRuntimeFile } from './bundle-files.ts';
+export { type Envelope, formatLocalTime } from './envelope.ts';
+export {
+  type Box,
+  type DecodedImage,
+  ImageDecodeError,
+  MAX_INPUT_PIXELS,
+  cropImage,
+  cropRegion,
+  decodeImage,
+} from './image.ts';
+export {
+  type ClassificationPrediction,
+  type DetectedBox,
+  type DetectionPrediction,
+  type Model,
+  ModelOutputError,
+  type Prediction,
+  loadModel,
+} from './model.ts';
+export { DEFAULT_SCORE_THRESHOLD, type ModelSpec, type Task, parseModelSpec, readModelJson } from './model-spec.ts';
+export {
+  type ClassificationResult,
+  type DetectedObject,
+  type DetectionResult,
+  type Pipeline,
+  type PipelineResult,
+  type RunOptions,
+  type StageResult,
+  collectObjects,
+  createPipeline,
+  loadPipeline,
+  runPipeline,
+} from './pipeline.ts';
+export { type PipelineSpec, type StageSpec, parsePipelineSpec } from './pipeline-spec.ts';
+export { MAX_BODY_BYTES, type ServerOptions, createServer } from './server.ts';
+export { MAX_IMAGE_BYTES } from './request-image.ts';
+export { SpecError } from './validate.ts';

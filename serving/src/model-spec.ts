@@ -1,0 +1,53 @@
+import { readFile } from 'node:fs/promises';
+import { Type, type Static } from '@sinclair/typebox';
+import { SpecError, checkSchema } from './validate.ts';
+
+/** What a caller must know to feed a model and read its outputs (docs/contracts.md "Model files"). */
+export const ModelSpecSchema = Type.Object({
+  task: Type.Union([Type.Literal('classification'), Type.Literal('detection')]),
+  classes: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+  /** [H, W] the image is stretched to before inference. */
+  inputSize: Type.Tuple([Type.Integer({ minimum: 1 }), Type.Integer({ minimum: 1 })]),
+  /** Detection only: objects scoring below this are dropped. */
+  scoreThreshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+});
+export type ModelSpec = Static<typeof ModelSpecSchema>;
+export type Task = ModelSpec['task'];
+
+/** model.json as the trainer writes it; fields serving does not use are allowed and ignored. */
+const ModelJsonSchema = Type.Intersect([Type.Object({ version: Type.Literal(1) }), ModelSpecSchema]);
+
+/** Detection threshold used when neither pipeline.json nor model.json gives one. */
+export const DEFAULT_SCORE_THRESHOLD = 0.3;
+
+/** Validate a parsed model.json (or any object with the ModelSpec fields). */
+export function parseModelSpec(value: unknown, where: string): ModelSpec {
+  const spec = checkSchema(ModelJsonSchema, value, where);
+  const duplicates = spec.classes.filter((c, i) => spec.classes.indexOf(c) !== i);
+  if (duplicates.length > 0) {
+    throw new SpecError(where, [`/classes: duplicate class names ${JSON.stringify(duplicates)}`]);
+  }
+  return {
+    task: spec.task,
+    classes: spec.classes,
+    inputSize: spec.inputSize,
+    ...(spec.scoreThreshold === undefined ? {} : { scoreThreshold: spec.scoreThreshold }),
+  };
+}
+
+/** Read and validate a model.json file. */
+export async function readModelJson(path: string): Promise<ModelSpec> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read model description ${path}: ${(err as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new SpecError(path, [`not valid JSON: ${(err as Error).message}`]);
+  }
+  return parseModelSpec(value, path);
+}

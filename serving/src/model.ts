@@ -1,0 +1,161 @@
+import ort from 'onnxruntime-node';
+import { type DecodedImage, type Box, toInputTensorData } from './image.ts';
+import { DEFAULT_SCORE_THRESHOLD, type ModelSpec, readModelJson } from './model-spec.ts';
+
+export interface ClassificationPrediction {
+  task: 'classification';
+  class: string;
+  score: number;
+  /** Probability of every class, by class name. */
+  scores: Record<string, number>;
+}
+
+export interface DetectedBox {
+  class: string;
+  score: number;
+  /** In pixels of the image given to predict(). */
+  box: Box;
+}
+
+export interface DetectionPrediction {
+  task: 'detection';
+  /** Objects at or above the score threshold, highest score first. */
+  objects: DetectedBox[];
+}
+
+export type Prediction = ClassificationPrediction | DetectionPrediction;
+
+export interface Model {
+  readonly path: string;
+  readonly spec: ModelSpec;
+  predict(image: DecodedImage): Promise<Prediction>;
+  close(): Promise<void>;
+}
+
+/** The model's outputs do not have the shape the contract (and its model.json) promise. */
+export class ModelOutputError extends Error {
+  constructor(path: string, problem: string) {
+    super(`model ${path}: ${problem}`);
+    this.name = 'ModelOutputError';
+  }
+}
+
+const OUTPUTS: Record<ModelSpec['task'], string[]> = {
+  classification: ['probs'],
+  detection: ['boxes', 'scores', 'labels'],
+};
+
+/**
+ * Load an ONNX model. `spec` defaults to the model.json beside it (`x.onnx` → `x.json`,
+ * so both the trainer's `model.onnx`/`model.json` and a bundle's `models/<id>.onnx` work).
+ */
+export async function loadModel(onnxPath: string, spec?: ModelSpec): Promise<Model> {
+  const modelSpec = spec ?? (await readModelJson(onnxPath.replace(/\.onnx$/i, '') + '.json'));
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(onnxPath);
+  } catch (err) {
+    throw new Error(`cannot load ONNX model ${onnxPath}: ${(err as Error).message}`, { cause: err });
+  }
+  const missing = [
+    ...(['image'].filter((n) => !session.inputNames.includes(n)).map((n) => `input "${n}"`)),
+    ...OUTPUTS[modelSpec.task].filter((n) => !session.outputNames.includes(n)).map((n) => `output "${n}"`),
+  ];
+  if (missing.length > 0) {
+    await session.release();
+    throw new Error(
+      `ONNX model ${onnxPath} (${modelSpec.task}) lacks ${missing.join(', ')}; it has inputs ` +
+        `${JSON.stringify(session.inputNames)} and outputs ${JSON.stringify(session.outputNames)}`,
+    );
+  }
+  return new OnnxModel(onnxPath, modelSpec, session);
+}
+
+class OnnxModel implements Model {
+  constructor(
+    readonly path: string,
+    readonly spec: ModelSpec,
+    private readonly session: ort.InferenceSession,
+  ) {}
+
+  async predict(image: DecodedImage): Promise<Prediction> {
+    const [height, width] = this.spec.inputSize;
+    const data = await toInputTensorData(image, this.spec.inputSize);
+    const feeds = { image: new ort.Tensor('float32', data, [1, 3, height, width]) };
+    const outputs = await this.session.run(feeds, OUTPUTS[this.spec.task]);
+    return this.spec.task === 'classification'
+      ? this.readClassification(outputs)
+      : this.readDetection(outputs, image);
+  }
+
+  close(): Promise<void> {
+    return this.session.release();
+  }
+
+  private readClassification(outputs: ort.InferenceSession.OnnxValueMapType): ClassificationPrediction {
+    const probs = this.tensor(outputs, 'probs', ['float32']);
+    const { classes } = this.spec;
+    if (probs.data.length !== classes.length) {
+      throw new ModelOutputError(
+        this.path,
+        `output "probs" has shape ${JSON.stringify(probs.dims)} but the model lists ${classes.length} classes`,
+      );
+    }
+    const values = Array.from(probs.data as Float32Array);
+    let best = 0;
+    values.forEach((v, i) => {
+      if (v > values[best]!) best = i;
+    });
+    return {
+      task: 'classification',
+      class: classes[best]!,
+      score: values[best]!,
+      scores: Object.fromEntries(classes.map((c, i) => [c, values[i]!])),
+    };
+  }
+
+  private readDetection(outputs: ort.InferenceSession.OnnxValueMapType, image: DecodedImage): DetectionPrediction {
+    const boxes = this.tensor(outputs, 'boxes', ['float32']);
+    const scores = this.tensor(outputs, 'scores', ['float32']);
+    const labels = this.tensor(outputs, 'labels', ['int64', 'int32']);
+    const count = scores.data.length;
+    if (boxes.data.length !== count * 4 || labels.data.length !== count) {
+      throw new ModelOutputError(
+        this.path,
+        `outputs disagree: boxes ${JSON.stringify(boxes.dims)}, scores ${JSON.stringify(scores.dims)}, ` +
+          `labels ${JSON.stringify(labels.dims)} (expected [K, 4], [K], [K])`,
+      );
+    }
+    const { classes } = this.spec;
+    const threshold = this.spec.scoreThreshold ?? DEFAULT_SCORE_THRESHOLD;
+    const objects: DetectedBox[] = [];
+    for (let k = 0; k < count; k++) {
+      const score = (scores.data as Float32Array)[k]!;
+      if (!(score >= threshold)) continue;
+      const label = Number(labels.data[k]);
+      const cls = classes[label];
+      if (cls === undefined) {
+        throw new ModelOutputError(this.path, `label ${label} is not an index into its ${classes.length} classes`);
+      }
+      const b = (boxes.data as Float32Array).subarray(4 * k, 4 * k + 4);
+      objects.push({ class: cls, score, box: toPixels(b, image.width, image.height) });
+    }
+    objects.sort((a, b) => b.score - a.score);
+    return { task: 'detection', objects };
+  }
+
+  private tensor(outputs: ort.InferenceSession.OnnxValueMapType, name: string, types: string[]): ort.Tensor {
+    const value = outputs[name];
+    if (!(value instanceof ort.Tensor) || !types.includes(value.type)) {
+      const got = value instanceof ort.Tensor ? value.type : typeof value;
+      throw new ModelOutputError(this.path, `output "${name}" should be a ${types.join('/')} tensor, got ${got}`);
+    }
+    return value;
+  }
+}
+
+/** Normalized xyxy → pixels of a width×height image, clamped to it, rounded to 1/100 px. */
+function toPixels(b: Float32Array, width: number, height: number): Box {
+  const px = (v: number, size: number) => Math.round(Math.min(Math.max(v, 0), 1) * size * 100) / 100;
+  return { x1: px(b[0]!, width), y1: px(b[1]!, height), x2: px(b[2]!, width), y2: px(b[3]!, height) };
+}

@@ -1,0 +1,179 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ANGULAR_BOX,
+  IMAGE_HEIGHT,
+  IMAGE_WIDTH,
+  ROUND_BOX,
+  cascadeSpec,
+  drawImage,
+  drawScene,
+  makeModels,
+  removeTempDirs,
+  writeBundle,
+} from '../test/fixtures.ts';
+import { cropRegion, decodeImage } from './image.ts';
+import { type Pipeline, collectObjects, createPipeline, loadPipeline } from './pipeline.ts';
+import { SpecError } from './validate.ts';
+
+let models: string;
+let pipeline: Pipeline;
+beforeAll(async () => {
+  models = makeModels();
+  pipeline = await loadPipeline(writeBundle(models));
+});
+afterAll(async () => {
+  await pipeline?.close();
+  removeTempDirs();
+});
+
+const classified = (cls: string) => ({ task: 'classification', class: cls, score: expect.closeTo(1, 3) });
+
+describe('pipeline cascade', () => {
+  it('runs the detector on the image and the per-class classifier on each crop', async () => {
+    const result = await pipeline.run(await drawScene());
+    expect(result).toEqual({
+      width: IMAGE_WIDTH,
+      height: IMAGE_HEIGHT,
+      results: {
+        detect: {
+          task: 'detection',
+          objects: [
+            {
+              class: 'round',
+              score: expect.closeTo(0.9, 5),
+              box: ROUND_BOX,
+              fineClass: 'red',
+              fineScore: expect.closeTo(1, 3),
+              children: { 'round-kind': classified('red') },
+            },
+            {
+              class: 'angular',
+              score: expect.closeTo(0.8, 5),
+              box: ANGULAR_BOX,
+              fineClass: 'blue',
+              fineScore: expect.closeTo(1, 3),
+              children: { 'angular-kind': classified('blue') },
+            },
+          ],
+        },
+      },
+    });
+  });
+
+  it('lets the crop decide the fine class', async () => {
+    // Swap the colours: the same boxes now hold blue (round) and red (angular) pixels.
+    const swapped = await drawImage(IMAGE_WIDTH, IMAGE_HEIGHT, [
+      { box: ROUND_BOX, colour: [0, 0, 255] },
+      { box: ANGULAR_BOX, colour: [255, 0, 0] },
+    ]);
+    const result = await pipeline.run(await decodeImage(swapped));
+    expect(collectObjects(result, 'detect').map((o) => [o.class, o.fineClass])).toEqual([
+      ['round', 'blue'],
+      ['angular', 'red'],
+    ]);
+  });
+
+  it('runs only the requested stages and the stages above them', async () => {
+    const image = await decodeImage(await drawScene());
+    const detectOnly = await pipeline.run(image, { stages: ['detect'] });
+    expect(collectObjects(detectOnly, 'detect').map((o) => [o.class, o.fineClass, o.children])).toEqual([
+      ['round', 'round', {}],
+      ['angular', 'angular', {}],
+    ]);
+    const roundBranch = await pipeline.run(image, { stages: ['round-kind'] });
+    const [round, angular] = collectObjects(roundBranch, 'detect');
+    expect(Object.keys(round!.children)).toEqual(['round-kind']);
+    expect(angular!.children).toEqual({});
+    await expect(pipeline.run(image, { stages: ['nope'] })).rejects.toThrow(/unknown stage "nope"/);
+  });
+
+  it('collects the objects of one stage and class in original-image pixels', async () => {
+    const result = await pipeline.run(await drawScene());
+    expect(collectObjects(result, 'detect', 'angular').map((o) => o.box)).toEqual([ANGULAR_BOX]);
+    expect(collectObjects(result, 'detect', 'missing')).toEqual([]);
+    expect(collectObjects(result, 'round-kind')).toEqual([]);
+  });
+
+  it('maps the boxes of a detector run on crops back to original pixels', async () => {
+    // detect → (round boxes) → parts: a second detector on the crop of each round box.
+    const spec = cascadeSpec();
+    spec.stages = [
+      spec.stages[0]!,
+      { ...spec.stages[0]!, id: 'parts', model: 'models/parts.onnx', input: { stage: 'detect', class: 'round' } },
+    ];
+    const nested = await loadPipeline(writeBundle(models, spec));
+    const result = await nested.run(await drawScene());
+    // Round box x 20..80 (60 wide), y 20..60 (40 high); the detector's round box 0.1..0.4 × 0.2..0.6 of it.
+    expect(collectObjects(result, 'parts', 'round').map((o) => o.box)).toEqual([{ x1: 26, y1: 28, x2: 44, y2: 44 }]);
+    await nested.close();
+  });
+
+  it('applies the EXIF orientation before inference', async () => {
+    const jpeg = await sharp(await drawScene()).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    const result = await pipeline.run(jpeg);
+    expect([result.width, result.height]).toEqual([IMAGE_HEIGHT, IMAGE_WIDTH]);
+  });
+});
+
+describe('pipeline.json validation', () => {
+  it('lists every problem with where it is', async () => {
+    const spec = cascadeSpec();
+    spec.stages[1]!.id = 'detect';
+    spec.stages[2]!.input = { stage: 'detect', class: 'triangle' };
+    spec.stages.push({ ...spec.stages[1]!, id: 'x', input: { stage: 'ghost', class: 'a' }, model: '../x.onnx' });
+    const error = await createPipeline(spec, models).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SpecError);
+    expect((error as SpecError).problems).toEqual([
+      '/stages/1 ("detect"): duplicate stage id',
+      '/stages/3 ("x")/model: "../x.onnx" must be a relative path inside the bundle',
+      '/stages/2 ("angular-kind")/input/class: "triangle" is not one of the classes of "detect" ["round","angular"]',
+      '/stages/3 ("x")/input/stage: no stage has id "ghost"',
+    ]);
+  });
+
+  it('names schema mismatches by JSON path', async () => {
+    const dir = writeBundle(models);
+    writeFileSync(join(dir, 'pipeline.json'), JSON.stringify({ version: 1, name: 'x', stages: [{ id: 'a' }] }));
+    await expect(loadPipeline(dir)).rejects.toThrow(/pipeline\.json is invalid:[\s\S]*\/stages\/0\/task/);
+    writeFileSync(join(dir, 'pipeline.json'), '{ nope');
+    await expect(loadPipeline(dir)).rejects.toThrow(/pipeline\.json is invalid:\n {2}- not valid JSON/);
+  });
+
+  it('rejects a cycle and a classifier feeding a stage', async () => {
+    const spec = cascadeSpec();
+    spec.stages[0]!.input = { stage: 'detect', class: 'round' };
+    await expect(createPipeline(spec, models)).rejects.toThrow(/stages form a cycle: detect → detect/);
+    const fed = cascadeSpec();
+    fed.stages[2]!.input = { stage: 'round-kind', class: 'red' };
+    await expect(createPipeline(fed, models)).rejects.toThrow(/"round-kind" is a classification stage/);
+  });
+
+  it('names the stage whose model file is missing', async () => {
+    const dir = writeBundle(models);
+    rmSync(join(dir, 'models', 'angular-kind.onnx'));
+    await expect(loadPipeline(dir)).rejects.toThrow(/stage "angular-kind": cannot load ONNX model .*angular-kind\.onnx/);
+  });
+});
+
+describe('image decoding and crops', () => {
+  it('decodes grey and RGBA images to 3-channel RGB', async () => {
+    const grey = await sharp({ create: { width: 5, height: 4, channels: 3, background: '#808080' } }).greyscale().png().toBuffer();
+    const rgba = await sharp({ create: { width: 3, height: 2, channels: 4, background: { r: 1, g: 2, b: 3, alpha: 0.5 } } })
+      .png()
+      .toBuffer();
+    const g = await decodeImage(grey);
+    const c = await decodeImage(rgba);
+    expect([g.width, g.height, g.data.length]).toEqual([5, 4, 60]);
+    expect([c.width, c.height, [...c.data.subarray(0, 3)]]).toEqual([3, 2, [1, 2, 3]]);
+    await expect(decodeImage(Buffer.from('not an image'))).rejects.toThrow(/cannot decode image/);
+  });
+
+  it('clamps crops to the image and keeps them at least one pixel', () => {
+    const image = { data: Buffer.alloc(0), width: 100, height: 50 };
+    expect(cropRegion(image, { x1: -5, y1: 10.5, x2: 30.2, y2: 80 })).toEqual({ left: 0, top: 10, width: 31, height: 40 });
+    expect(cropRegion(image, { x1: 100, y1: 50, x2: 100, y2: 50 })).toEqual({ left: 99, top: 49, width: 1, height: 1 });
+  });
+});

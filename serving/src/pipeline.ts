@@ -1,0 +1,228 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { type Box, type DecodedImage, cropImage, decodeImage } from './image.ts';
+import { type Model, loadModel } from './model.ts';
+import { type PipelineSpec, type StageSpec, parsePipelineSpec } from './pipeline-spec.ts';
+import { SpecError } from './validate.ts';
+
+// The nested `data.results` of POST /aip (docs/contracts.md "POST /aip").
+export interface ClassificationResult {
+  task: 'classification';
+  class: string;
+  score: number;
+}
+
+export interface DetectedObject {
+  class: string;
+  score: number;
+  /** In pixels of the original image, whatever stage found it. */
+  box: Box;
+  /** The class of the first classification stage run on this box, else `class`. */
+  fineClass: string;
+  fineScore: number;
+  /** Results of the stages fed by this box, by stage id. */
+  children: Record<string, StageResult>;
+}
+
+export interface DetectionResult {
+  task: 'detection';
+  objects: DetectedObject[];
+}
+
+export type StageResult = ClassificationResult | DetectionResult;
+
+export interface PipelineResult {
+  width: number;
+  height: number;
+  /** Root stages (input: null) by id. */
+  results: Record<string, StageResult>;
+}
+
+export interface RunOptions {
+  /**
+   * Run only these stages (and the stages above them, which they need); default all. The
+   * platform uses this to derive a stage's training data from the trained stages above it.
+   */
+  stages?: readonly string[];
+}
+
+export interface Pipeline {
+  /** Folder model paths are relative to. */
+  readonly dir: string;
+  readonly spec: PipelineSpec;
+  /** Run the cascade on encoded image bytes (decoded with EXIF rotation) or an already decoded image. */
+  run(image: Uint8Array | DecodedImage, options?: RunOptions): Promise<PipelineResult>;
+  /** Release the ONNX sessions. */
+  close(): Promise<void>;
+}
+
+/** Read `<dir>/pipeline.json` and load its models (paths relative to `dir`). */
+export async function loadPipeline(dir: string): Promise<Pipeline> {
+  const path = join(dir, 'pipeline.json');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read ${path}: ${(err as Error).message} (is ${dir} a bundle folder?)`, { cause: err });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new SpecError(path, [`not valid JSON: ${(err as Error).message}`]);
+  }
+  return createPipeline(value, dir, path);
+}
+
+/**
+ * Build a pipeline from a pipeline.json object (validated here) whose model paths are relative to
+ * `dir`; for callers that assemble the stages themselves rather than writing pipeline.json.
+ */
+export async function createPipeline(spec: unknown, dir: string, where = 'pipeline spec'): Promise<Pipeline> {
+  const pipelineSpec = parsePipelineSpec(spec, where);
+  const root = resolve(dir);
+  const loaded = await Promise.allSettled(
+    pipelineSpec.stages.map((stage) =>
+      loadModel(join(root, stage.model), {
+        task: stage.task,
+        classes: stage.classes,
+        inputSize: stage.inputSize,
+        ...(stage.scoreThreshold === undefined ? {} : { scoreThreshold: stage.scoreThreshold }),
+      }),
+    ),
+  );
+  const failures = loaded.flatMap((r, i) =>
+    r.status === 'rejected' ? [`stage "${pipelineSpec.stages[i]!.id}": ${(r.reason as Error).message}`] : [],
+  );
+  const models = loaded.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  if (failures.length > 0) {
+    await Promise.all(models.map((m) => m.close()));
+    throw new Error(`cannot load the models of ${where}:\n  - ${failures.join('\n  - ')}`);
+  }
+  return new CascadePipeline(root, pipelineSpec, models);
+}
+
+/** Same as `pipeline.run()`. */
+export function runPipeline(
+  pipeline: Pipeline,
+  image: Uint8Array | DecodedImage,
+  options?: RunOptions,
+): Promise<PipelineResult> {
+  return pipeline.run(image, options);
+}
+
+/**
+ * Every object that stage `stageId` found, wherever it sits in the tree (boxes in original image
+ * pixels), optionally only those of class `cls`.
+ */
+export function collectObjects(result: PipelineResult, stageId: string, cls?: string): DetectedObject[] {
+  const found: DetectedObject[] = [];
+  const visit = (results: Record<string, StageResult>) => {
+    for (const [id, stage] of Object.entries(results)) {
+      if (stage.task !== 'detection') continue;
+      for (const object of stage.objects) {
+        if (id === stageId && (cls === undefined || object.class === cls)) found.push(object);
+        visit(object.children);
+      }
+    }
+  };
+  visit(result.results);
+  return found;
+}
+
+interface Origin {
+  left: number;
+  top: number;
+}
+
+class CascadePipeline implements Pipeline {
+  private readonly models = new Map<string, Model>();
+  private readonly byId = new Map<string, StageSpec>();
+
+  constructor(
+    readonly dir: string,
+    readonly spec: PipelineSpec,
+    models: Model[],
+  ) {
+    spec.stages.forEach((stage, i) => {
+      this.byId.set(stage.id, stage);
+      this.models.set(stage.id, models[i]!);
+    });
+  }
+
+  async run(input: Uint8Array | DecodedImage, options: RunOptions = {}): Promise<PipelineResult> {
+    const selected = this.select(options.stages);
+    const image = input instanceof Uint8Array ? await decodeImage(input) : input;
+    const results: Record<string, StageResult> = {};
+    for (const stage of selected.filter((s) => s.input === null)) {
+      results[stage.id] = await this.runStage(stage, selected, image, image, { left: 0, top: 0 });
+    }
+    return { width: image.width, height: image.height, results };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.models.values()].map((m) => m.close()));
+  }
+
+  /** The requested stages plus their ancestors, in pipeline.json order. */
+  private select(ids: readonly string[] | undefined): StageSpec[] {
+    if (ids === undefined) return this.spec.stages;
+    const wanted = new Set<string>();
+    for (const id of ids) {
+      let stage = this.byId.get(id);
+      if (stage === undefined) {
+        throw new Error(`unknown stage "${id}"; the pipeline has ${JSON.stringify([...this.byId.keys()])}`);
+      }
+      while (stage) {
+        wanted.add(stage.id);
+        stage = stage.input ? this.byId.get(stage.input.stage) : undefined;
+      }
+    }
+    return this.spec.stages.filter((s) => wanted.has(s.id));
+  }
+
+  /** Run `stage` on `view` (the whole image, or a crop of it at `origin`). */
+  private async runStage(
+    stage: StageSpec,
+    selected: StageSpec[],
+    original: DecodedImage,
+    view: DecodedImage,
+    origin: Origin,
+  ): Promise<StageResult> {
+    const prediction = await this.models.get(stage.id)!.predict(view);
+    if (prediction.task === 'classification') {
+      return { task: 'classification', class: prediction.class, score: prediction.score };
+    }
+    const consumers = selected.filter((s) => s.input?.stage === stage.id);
+    const objects = await Promise.all(
+      prediction.objects.map(async (found): Promise<DetectedObject> => {
+        const box = shift(found.box, origin);
+        const children: Record<string, StageResult> = {};
+        const fed = consumers.filter((s) => s.input?.class === found.class);
+        if (fed.length > 0) {
+          // Children always crop the original image, so nested stages see full-resolution pixels.
+          const crop = await cropImage(original, box);
+          for (const child of fed) {
+            children[child.id] = await this.runStage(child, selected, original, crop.image, crop);
+          }
+        }
+        const fine = Object.values(children).find((r): r is ClassificationResult => r.task === 'classification');
+        return {
+          class: found.class,
+          score: found.score,
+          box,
+          fineClass: fine?.class ?? found.class,
+          fineScore: fine?.score ?? found.score,
+          children,
+        };
+      }),
+    );
+    return { task: 'detection', objects };
+  }
+}
+
+/** Crop pixels → original pixels, kept at 1/100 px like the model's boxes. */
+function shift(box: Box, { left, top }: Origin): Box {
+  const at = (v: number, offset: number) => Math.round((v + offset) * 100) / 100;
+  return { x1: at(box.x1, left), y1: at(box.y1, top), x2: at(box.x2, left), y2: at(box.y2, top) };
+}

@@ -1,0 +1,124 @@
+"""Write tiny ONNX models (and their model.json) that follow docs/contracts.md "Model files".
+
+Used by the serving tests, which need real ONNX graphs whose output depends on the image:
+  python make-models.py OUT_DIR
+
+Writes into OUT_DIR:
+  colour.onnx / colour.json  classification over ["red", "green", "blue"]: softmax of the per-channel
+                             means (scaled), so a mostly red image is "red".
+  shapes.onnx / shapes.json  detection over ["round", "angular"]: fixed boxes, scores and labels
+                             (normalized xyxy), see DETECTIONS below.
+  colour-2.onnx              the colour graph with only two outputs, for "wrong output shape" tests.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+OPSET = 13
+IR_VERSION = 8  # accepted by every onnxruntime >= 1.14
+
+# (x1, y1, x2, y2) normalized, score, label index. The third one is below the 0.3 threshold.
+DETECTIONS = [
+    ((0.10, 0.20, 0.40, 0.60), 0.90, 0),
+    ((0.55, 0.30, 0.95, 0.90), 0.80, 1),
+    ((0.00, 0.00, 0.20, 0.20), 0.10, 0),
+]
+
+
+def image_input() -> onnx.ValueInfoProto:
+    # Symbolic H and W: the caller resizes to model.json inputSize, the graph does not care.
+    return helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, "H", "W"])
+
+
+def save(graph: onnx.GraphProto, path: Path) -> None:
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+    model.ir_version = IR_VERSION
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+
+
+def colour_model(path: Path, classes: int) -> None:
+    # logits = (mean over H, W of image / 255) @ W * 10, with W the identity on RGB.
+    weights = np.eye(3, classes, dtype=np.float32) * 10.0 / 255.0
+    nodes = [
+        helper.make_node("ReduceMean", ["image"], ["means"], axes=[2, 3], keepdims=0),
+        helper.make_node("MatMul", ["means", "weights"], ["logits"]),
+        helper.make_node("Softmax", ["logits"], ["probs"], axis=-1),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "colour",
+        [image_input()],
+        [helper.make_tensor_value_info("probs", TensorProto.FLOAT, [1, classes])],
+        initializer=[numpy_helper.from_array(weights, "weights")],
+    )
+    save(graph, path)
+
+
+def shapes_model(path: Path) -> None:
+    boxes = np.array([d[0] for d in DETECTIONS], dtype=np.float32)
+    scores = np.array([d[1] for d in DETECTIONS], dtype=np.float32)
+    labels = np.array([d[2] for d in DETECTIONS], dtype=np.int64)
+    # The outputs are constants; adding 0 * mean(image) keeps the input part of the graph.
+    nodes = [
+        helper.make_node("ReduceMean", ["image"], ["mean"], keepdims=0),
+        helper.make_node("Mul", ["mean", "zero"], ["nothing"]),
+        helper.make_node("Add", ["const_boxes", "nothing"], ["boxes"]),
+        helper.make_node("Add", ["const_scores", "nothing"], ["scores"]),
+        helper.make_node("Identity", ["const_labels"], ["labels"]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "shapes",
+        [image_input()],
+        [
+            helper.make_tensor_value_info("boxes", TensorProto.FLOAT, ["K", 4]),
+            helper.make_tensor_value_info("scores", TensorProto.FLOAT, ["K"]),
+            helper.make_tensor_value_info("labels", TensorProto.INT64, ["K"]),
+        ],
+        initializer=[
+            numpy_helper.from_array(np.array(0.0, dtype=np.float32), "zero"),
+            numpy_helper.from_array(boxes, "const_boxes"),
+            numpy_helper.from_array(scores, "const_scores"),
+            numpy_helper.from_array(labels, "const_labels"),
+        ],
+    )
+    save(graph, path)
+
+
+def model_json(task: str, arch: str, classes: list[str], input_size: list[int], outputs: list[str]) -> dict:
+    info = {
+        "version": 1,
+        "task": task,
+        "arch": arch,
+        "classes": classes,
+        "inputSize": input_size,
+        "input": {"name": "image", "layout": "NCHW", "dtype": "float32", "colorSpace": "RGB", "range": [0, 255]},
+        "outputs": outputs,
+        "normalization": {"mean": [0, 0, 0], "std": [255, 255, 255]},
+        "parameters": 0,
+    }
+    if task == "detection":
+        info["scoreThreshold"] = 0.3
+    return info
+
+
+def main() -> None:
+    out = Path(sys.argv[1])
+    out.mkdir(parents=True, exist_ok=True)
+    colour_model(out / "colour.onnx", 3)
+    colour_model(out / "colour-2.onnx", 2)
+    shapes_model(out / "shapes.onnx")
+    colour = model_json("classification", "test_colour", ["red", "green", "blue"], [16, 16], ["probs"])
+    shapes = model_json("detection", "test_shapes", ["round", "angular"], [32, 48], ["boxes", "scores", "labels"])
+    (out / "colour.json").write_text(json.dumps(colour, indent=2))
+    (out / "shapes.json").write_text(json.dumps(shapes, indent=2))
+
+
+if __name__ == "__main__":
+    main()
