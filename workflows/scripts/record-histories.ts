@@ -1,0 +1,71 @@
+/**
+ * Records the workflow histories the replay test replays (src/temporal/histories/*.json).
+ *
+ * Run it only when a workflow change is meant to be incompatible with running workflows (that
+ * is, almost never: wrap changes in `patched()` instead and keep the old histories replaying),
+ * or to add a history for a new path:
+ *   TEMPORAL_ADDRESS=127.0.0.1:7233 npx tsx workflows/scripts/record-histories.ts
+ */
+import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { ApplicationFailure } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { compileFlowchart } from '../src/compile.ts';
+import { headlineContext, headlineFlowchart } from '../src/test-support/headline.ts';
+import { recordingActivities } from '../src/test-support/recording-activities.ts';
+import { bundleWorkflows, connectHarness } from '../src/test-support/temporal-harness.ts';
+import { runFlowchartWorkflow } from '../src/temporal/workflows.ts';
+
+const outDir = new URL('../src/temporal/histories/', import.meta.url);
+const plan = compileFlowchart(headlineFlowchart(), headlineContext());
+const harness = await connectHarness(await bundleWorkflows());
+
+/**
+ * Stack traces hold this machine's paths, worker identities and sticky queues its host and pid; replay needs neither,
+ * and committed files must not carry them.
+ */
+function scrub(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(scrub);
+  if (typeof value !== 'object' || value === null) return value;
+  const sticky = (value as Record<string, unknown>).kind === 'TASK_QUEUE_KIND_STICKY';
+  return Object.fromEntries(
+    Object.entries(value).map(([key, v]) => {
+      if (key === 'stackTrace' && typeof v === 'string') return [key, ''];
+      if (key === 'identity' && typeof v === 'string') return [key, 'history-recorder'];
+      if (key === 'name' && sticky) return [key, 'history-recorder-sticky'];
+      return [key, scrub(v)];
+    }),
+  );
+}
+
+/** Runs the headline plan; saves the run's history and those of the named stage workflows. */
+async function record(name: string, activities: ReturnType<typeof recordingActivities>['activities'], stages: string[]) {
+  await harness.withWorkers(activities, async (queues) => {
+    const runId = `history-${name}-${randomUUID().slice(0, 8)}`;
+    const handle = await harness.client.workflow.start(runFlowchartWorkflow, {
+      taskQueue: queues.orchestration,
+      workflowId: runId,
+      args: [{ runId, plan, heartbeatTimeoutMs: 5_000, gpuTaskQueue: queues.gpu }],
+    });
+    await handle.result().catch(() => undefined); // failing runs are recorded too
+    const handles = [handle, ...stages.map((s) => harness.client.workflow.getHandle(`${runId}/${s}`))];
+    for (const [i, h] of handles.entries()) {
+      const file = new URL(i === 0 ? `${name}.run.json` : `${name}.stage-${stages[i - 1]}.json`, outDir);
+      const history = scrub(JSON.parse(historyToJSON(await h.fetchHistory())));
+      await writeFile(file, `${JSON.stringify(history, null, 1)}\n`);
+      console.log(`wrote ${file.pathname}`);
+    }
+  });
+}
+
+await record('headline-succeeded', recordingActivities().activities, ['detect']);
+await record(
+  'headline-stage-failed',
+  recordingActivities({
+    async trainStage({ stage }) {
+      throw ApplicationFailure.create({ type: 'UserError', message: `Training "${stage.name}" found no usable image.` });
+    },
+  }).activities,
+  ['detect'],
+);
+await harness.close();

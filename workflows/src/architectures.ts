@@ -1,0 +1,64 @@
+/**
+ * The model architectures each task can train, as the trainer's job spec names them
+ * (docs/contracts.md, "Job spec"). The editor lists these; the validator and compiler use the
+ * default when a node names none.
+ */
+import type { TaskType } from './plan.ts';
+
+export interface Architecture {
+  /** The trainer's name for it (job spec `arch`). */
+  id: string;
+  /** One line for a non-specialist choosing between them. */
+  description: string;
+}
+
+export interface TaskArchitectures {
+  /** Used when a node names no architecture; null while the task has none. */
+  default: string | null;
+  options: readonly Architecture[];
+}
+
+export const ARCHITECTURES: Readonly<Record<TaskType, TaskArchitectures>> = {
+  classification: {
+    default: 'tiny_cnn',
+    options: [
+      { id: 'tiny_cnn', description: 'Small and fast; trains in minutes on a CPU. Good for simple images.' },
+      { id: 'resnet18', description: 'Classic mid-size network; more accurate, best trained on a GPU.' },
+      {
+        id: 'mobilenet_v3_small',
+        description: 'Compact network built for phones and small devices; a good accuracy/speed balance.',
+      },
+    ],
+  },
+  detection: {
+    default: 'tiny_det',
+    options: [
+      { id: 'tiny_det', description: 'Small and fast object detector; trains on a CPU. Good for simple scenes.' },
+      {
+        id: 'fasterrcnn_mobilenet_v3_large_320_fpn',
+        description: 'Faster R-CNN with a mobile backbone; more accurate on real photos, best trained on a GPU.',
+      },
+    ],
+  },
+  text_detection: { default: null, options: [] },
+  text_recognition: { default: null, options: [] },
+  segmentation: { default: null, options: [] },
+  enhancement: { default: null, options: [] },
+};
+
+export function architecturesFor(task: TaskType): readonly Architecture[] {
+  return ARCHITECTURES[task].options;
+}
+
+export function defaultArchitecture(task: TaskType): string | null {
+  return ARCHITECTURES[task].default;
+}
+
+/** A task can be used in a flowchart once it has at least one architecture to train. */
+export function isTaskSupported(task: TaskType): boolean {
+  return ARCHITECTURES[task].options.length > 0;
+}
+
+export function isKnownArchitecture(task: TaskType, arch: string): boolean {
+  return ARCHITECTURES[task].options.some((a) => a.id === arch);
+}

@@ -1,0 +1,94 @@
+/**
+ * What the workflows call and `@aip/activities` implements. Workflow code imports these as types
+ * only; every payload is a single JSON object.
+ */
+import type { Plan, PlanStage } from '../plan.ts';
+
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type StageState =
+  | 'pending'
+  | 'preparing'
+  | 'awaiting_labels'
+  | 'training'
+  | 'evaluating'
+  | 'registering'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled';
+
+export type Metrics = Record<string, unknown>;
+
+/** A normalized dataset (canonical manifest layout) in the blob store. */
+export interface PreparedData {
+  /** Blob prefix holding dataset.json, manifest.jsonl and images/. */
+  prefix: string;
+  images: number;
+  /** True when every item carries a label usable by this stage's task. */
+  labeled: boolean;
+  /** Label → stage class map to give the trainer (the stage's labelMap for dataset input). */
+  labelMap: Record<string, string>;
+}
+
+export interface TrainedModel {
+  /** Blob prefix holding model.onnx, model.pt, model.json, metrics.json. */
+  prefix: string;
+}
+
+export interface StageProgress {
+  runId: string;
+  nodeId: string;
+  state: StageState;
+  /** 0..1 */
+  progress?: number;
+  message?: string;
+  metrics?: Metrics;
+  modelId?: string;
+  datasetId?: string;
+}
+
+export interface PlatformActivities {
+  /** Validate an uploaded zip and store its normalized form; marks the dataset row ready/invalid. */
+  ingestDataset(input: { datasetId: string }): Promise<{ status: 'ready' | 'invalid' }>;
+  recordRun(input: { runId: string; status: RunStatus; error?: string; metrics?: Metrics }): Promise<void>;
+  recordStage(input: StageProgress): Promise<void>;
+  /** Build this stage's input data (dataset manifest, or crops cut by the trained upstream model). */
+  prepareStage(input: {
+    runId: string;
+    stage: PlanStage;
+    /** nodeId → registry model id of every finished stage on the path from the root. */
+    upstreamModels: Record<string, string>;
+    plan: Plan;
+  }): Promise<PreparedData>;
+  /** Train via the configured executor; heartbeats progress; resumes from checkpoints on retry. */
+  trainStage(input: { runId: string; stage: PlanStage; data: PreparedData }): Promise<TrainedModel>;
+  /** Evaluate a trained (or reused) model on the held-out split of the prepared data. */
+  evaluateStage(input: {
+    runId: string;
+    stage: PlanStage;
+    data: PreparedData;
+    model: TrainedModel;
+  }): Promise<Metrics>;
+  /** Create the model row (idempotent per run/stage) and return its id. */
+  registerModel(input: {
+    runId: string;
+    stage: PlanStage;
+    model: TrainedModel;
+    metrics: Metrics;
+  }): Promise<{ modelId: string }>;
+  /** Where a reused registry model's files are. */
+  resolveModel(input: { modelId: string }): Promise<TrainedModel>;
+  /** Assemble and store the deployment bundle. */
+  packageBundle(input: {
+    runId: string;
+    plan: Plan;
+    models: Record<string, string>;
+  }): Promise<{ bundleKey: string; size: number; sha256: string }>;
+  /** Run the bundle's pipeline over held-out images of the root dataset and score it end to end. */
+  evaluateCascade(input: {
+    runId: string;
+    plan: Plan;
+    /** nodeId → registry model id of every stage. */
+    models: Record<string, string>;
+    bundleKey: string;
+  }): Promise<Metrics>;
+}

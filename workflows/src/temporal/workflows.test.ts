@@ -1,0 +1,283 @@
+import { randomUUID } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import type { WorkflowBundle } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileFlowchart } from '../compile.ts';
+import type { Plan } from '../plan.ts';
+import { headlineContext, headlineFlowchart } from '../test-support/headline.ts';
+import { callsOf, recordingActivities, type ActivityCall } from '../test-support/recording-activities.ts';
+import { bundleWorkflows, connectHarness, type TaskQueues, type TemporalHarness } from '../test-support/temporal-harness.ts';
+import { statusQuery, stageStatusQuery } from './messages.ts';
+import { ingestDatasetWorkflow, runFlowchartWorkflow, type RunFlowchartInput } from './workflows.ts';
+
+const CHILDREN = ['round-kind', 'angular-kind'];
+
+function headlinePlan(): Plan {
+  return compileFlowchart(headlineFlowchart(), headlineContext());
+}
+
+async function waitFor(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const stateLog = (calls: ActivityCall[], nodeId: string) =>
+  callsOf(calls, 'recordStage', nodeId).map((c) => c.input.state);
+const runLog = (calls: ActivityCall[]) => callsOf(calls, 'recordRun').map((c) => c.input.status);
+
+describe('AIP workflows on the Temporal server (TEMPORAL_ADDRESS)', () => {
+  let bundle: WorkflowBundle;
+  let harness: TemporalHarness;
+
+  beforeAll(async () => {
+    bundle = await bundleWorkflows();
+    harness = await connectHarness(bundle);
+  });
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  const start = (queues: TaskQueues, plan: Plan, extra: Partial<RunFlowchartInput> = {}) => {
+    const runId = `run-${randomUUID()}`;
+    return harness.client.workflow.start(runFlowchartWorkflow, {
+      taskQueue: queues.orchestration,
+      workflowId: runId,
+      args: [{ runId, plan, heartbeatTimeoutMs: 2_000, gpuTaskQueue: queues.gpu, ...extra }],
+    });
+  };
+
+  it('runs the headline plan in dependency order, the two classifiers in parallel, then packages', async () => {
+    // Each classifier's training waits until the other one is training too: sequential
+    // execution would fail the run instead of passing slowly.
+    const training = new Set<string>();
+    let bothTraining!: () => void;
+    const together = new Promise<void>((resolve) => (bothTraining = resolve));
+    const { activities, calls } = recordingActivities({
+      async trainStage({ runId, stage }) {
+        if (CHILDREN.includes(stage.nodeId)) {
+          training.add(stage.nodeId);
+          if (training.size === 2) bothTraining();
+          const timeout = new Promise((_, reject) =>
+            setTimeout(() => reject(ApplicationFailure.create({ type: 'UserError', message: `${stage.nodeId} trained alone` })), 15_000),
+          );
+          await Promise.race([together, timeout]);
+        }
+        return { prefix: `runs/${runId}/stages/${stage.nodeId}/out` };
+      },
+    });
+
+    const { runId, result, status, childStatus, childDescription } = await harness.withWorkers(activities, async (queues) => {
+      const handle = await start(queues, headlinePlan(), { rootDatasetId: 'ds-shapes' });
+      const result = await handle.result();
+      const child = harness.client.workflow.getHandle(`${handle.workflowId}/round-kind`);
+      return {
+        runId: handle.workflowId,
+        result,
+        status: await handle.query(statusQuery),
+        childStatus: await child.query(stageStatusQuery),
+        childDescription: await child.describe(),
+      };
+    });
+
+    expect(result).toEqual({
+      bundleKey: `bundles/${runId}.zip`,
+      size: 1234,
+      sha256: 'f'.repeat(64),
+      models: { detect: 'model-detect', 'round-kind': 'model-round-kind', 'angular-kind': 'model-angular-kind' },
+      metrics: { images: 6, accuracy: 0.9 },
+    });
+
+    // Dependency order: the classifiers start preparing only once the detector is registered.
+    const detectRegistered = callsOf(calls, 'registerModel', 'detect')[0]!.end!;
+    for (const child of CHILDREN) expect(callsOf(calls, 'prepareStage', child)[0]!.start).toBeGreaterThan(detectRegistered);
+    // Parallel: the two trainings overlap.
+    const [a, b] = CHILDREN.map((child) => callsOf(calls, 'trainStage', child)[0]!);
+    expect(a!.start < b!.end! && b!.start < a!.end!).toBe(true);
+    // Upstream models: the ancestors' model ids.
+    expect(callsOf(calls, 'prepareStage', 'detect')[0]!.input.upstreamModels).toEqual({});
+    for (const child of CHILDREN) expect(callsOf(calls, 'prepareStage', child)[0]!.input.upstreamModels).toEqual({ detect: 'model-detect' });
+
+    // Package after every stage, then the end-to-end evaluation, then the run is recorded.
+    const packaged = callsOf(calls, 'packageBundle')[0]!;
+    const lastStageDone = Math.max(...callsOf(calls, 'recordStage').map((c) => c.end!));
+    expect(packaged.start).toBeGreaterThan(lastStageDone);
+    expect(packaged.input.models).toEqual(result.models);
+    expect(callsOf(calls, 'evaluateCascade')[0]!.start).toBeGreaterThan(packaged.end!);
+    expect(runLog(calls)).toEqual(['running', 'succeeded']);
+    expect(callsOf(calls, 'recordRun')[1]!.input.metrics).toEqual({ images: 6, accuracy: 0.9 });
+
+    for (const nodeId of ['detect', ...CHILDREN]) {
+      expect(stateLog(calls, nodeId)).toEqual(['preparing', 'training', 'evaluating', 'registering', 'succeeded']);
+    }
+    expect(callsOf(calls, 'recordStage', 'detect').at(-1)!.input).toMatchObject({ progress: 1, modelId: 'model-detect', metrics: { mAP50: 0.9 } });
+
+    expect(status).toEqual({
+      status: 'succeeded',
+      bundleKey: `bundles/${runId}.zip`,
+      metrics: { images: 6, accuracy: 0.9 },
+      stages: {
+        detect: { state: 'succeeded', progress: 1, modelId: 'model-detect', metrics: { mAP50: 0.9 } },
+        'round-kind': { state: 'succeeded', progress: 1, modelId: 'model-round-kind', metrics: { accuracy: 0.95 } },
+        'angular-kind': { state: 'succeeded', progress: 1, modelId: 'model-angular-kind', metrics: { accuracy: 0.95 } },
+      },
+    });
+    expect(childStatus).toEqual({ state: 'succeeded', progress: 1, modelId: 'model-round-kind', metrics: { accuracy: 0.95 } });
+    expect(childDescription.type).toBe('stageWorkflow');
+    expect(childDescription.parentExecution?.workflowId).toBe(runId);
+  });
+
+  it('fails the run with the failing stage’s message, letting the running stage finish', async () => {
+    const { activities, calls } = recordingActivities({
+      async prepareStage({ runId, stage }) {
+        if (stage.nodeId === 'angular-kind') {
+          throw ApplicationFailure.create({ type: 'UserError', message: 'No "angular" box of the detector matched a labelled shape.' });
+        }
+        return { prefix: `runs/${runId}/stages/${stage.nodeId}/data`, images: 12, labeled: true, labelMap: {} };
+      },
+    });
+    const { error, status } = await harness.withWorkers(activities, async (queues) => {
+      const handle = await start(queues, headlinePlan());
+      const error = await handle.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      return { error, status: await handle.query(statusQuery) };
+    });
+
+    const expected = 'The stage "angular-kind" failed: No "angular" box of the detector matched a labelled shape.';
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect((error as WorkflowFailedError).cause).toMatchObject({ message: expected, type: 'UserError' });
+    expect(callsOf(calls, 'recordRun').map((c) => c.input)).toEqual([
+      { runId: expect.any(String), status: 'running' },
+      { runId: expect.any(String), status: 'failed', error: expected },
+    ]);
+    // A user error is not retried.
+    expect(callsOf(calls, 'prepareStage', 'angular-kind')).toHaveLength(1);
+    expect(callsOf(calls, 'recordStage', 'angular-kind').map((c) => [c.input.state, c.input.message])).toEqual([
+      ['preparing', undefined],
+      ['failed', 'No "angular" box of the detector matched a labelled shape.'],
+    ]);
+    expect(stateLog(calls, 'round-kind').at(-1)).toBe('succeeded');
+    expect(callsOf(calls, 'packageBundle')).toHaveLength(0);
+    expect(status).toMatchObject({
+      status: 'failed',
+      error: expected,
+      stages: { 'angular-kind': { state: 'failed' }, 'round-kind': { state: 'succeeded' }, detect: { state: 'succeeded' } },
+    });
+  });
+
+  it('fails a stage whose data has no labels, and does not start the stages below it', async () => {
+    const { activities, calls } = recordingActivities({
+      async prepareStage({ runId, stage }) {
+        return { prefix: `runs/${runId}/stages/${stage.nodeId}/data`, images: 12, labeled: false, labelMap: {} };
+      },
+    });
+    const error = await harness.withWorkers(activities, async (queues) =>
+      (await start(queues, headlinePlan())).result().then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    );
+    expect((error as WorkflowFailedError).cause).toMatchObject({ type: 'LabelsRequired' });
+    expect((error as WorkflowFailedError).cause?.message).toMatch(/^The stage "Detect shapes" failed: The images for "Detect shapes" have no labels/);
+    expect(stateLog(calls, 'detect')).toEqual(['preparing', 'awaiting_labels', 'failed']);
+    expect(callsOf(calls, 'trainStage')).toHaveLength(0);
+    for (const child of CHILDREN) {
+      expect(callsOf(calls, 'recordStage', child).map((c) => [c.input.state, c.input.message])).toEqual([
+        ['cancelled', 'Not run: the stage "Detect shapes" failed.'],
+      ]);
+    }
+  });
+
+  it('cancels running children and their activities when the run is cancelled', async () => {
+    const cancelledActivities: string[] = [];
+    const { activities, calls } = recordingActivities({
+      async trainStage({ runId, stage }) {
+        if (!CHILDREN.includes(stage.nodeId)) return { prefix: `runs/${runId}/stages/${stage.nodeId}/out` };
+        const context = Context.current();
+        try {
+          // Train "forever", heartbeating: cancellation reaches an activity through its heartbeats.
+          for (;;) {
+            context.heartbeat({ epoch: 1 });
+            await context.sleep(100);
+          }
+        } catch (err) {
+          if (err instanceof CancelledFailure) cancelledActivities.push(stage.nodeId);
+          throw err;
+        }
+      },
+    });
+    const { error, during, children } = await harness.withWorkers(activities, async (queues) => {
+      const handle = await start(queues, headlinePlan());
+      await waitFor('both classifiers to train', () => CHILDREN.every((c) => callsOf(calls, 'trainStage', c).length === 1));
+      const during = await handle.query(statusQuery);
+      await handle.cancel();
+      const error = await handle.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      await waitFor('the trainings to see the cancellation', () => cancelledActivities.length === 2);
+      const children = await Promise.all(CHILDREN.map((c) => harness.client.workflow.getHandle(`${handle.workflowId}/${c}`).describe()));
+      return { error, during, children };
+    });
+
+    expect(during).toMatchObject({
+      status: 'running',
+      stages: { detect: { state: 'succeeded' }, 'round-kind': { state: 'running' }, 'angular-kind': { state: 'running' } },
+    });
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    expect(children.map((c) => c.status.name)).toEqual(['CANCELLED', 'CANCELLED']);
+    expect(cancelledActivities.sort()).toEqual([...CHILDREN].sort());
+    for (const child of CHILDREN) expect(stateLog(calls, child)).toEqual(['preparing', 'training', 'cancelled']);
+    expect(runLog(calls)).toEqual(['running', 'cancelled']);
+    expect(callsOf(calls, 'packageBundle')).toHaveLength(0);
+  });
+
+  it('retries an activity that fails once, then carries on', async () => {
+    let failures = 0;
+    const { activities, calls } = recordingActivities({
+      async evaluateStage({ stage }) {
+        if (stage.nodeId === 'detect' && failures++ === 0) throw new Error('blob store hiccup');
+        return { accuracy: 0.9 };
+      },
+    });
+    const result = await harness.withWorkers(activities, async (queues) => (await start(queues, headlinePlan())).result());
+    expect(Object.keys(result.models).sort()).toEqual(['angular-kind', 'detect', 'round-kind']);
+    expect(callsOf(calls, 'evaluateStage', 'detect').map((c) => c.outcome)).toEqual(['error', 'ok']);
+    expect(stateLog(calls, 'detect')).not.toContain('failed');
+  });
+
+  it('reuses a registry model without training or registering it again', async () => {
+    const graph = headlineFlowchart();
+    Object.assign(graph.nodes[1]!, { data: { mode: 'reuse', modelId: 'm-det' } });
+    const plan = compileFlowchart(graph, headlineContext());
+    const { activities, calls } = recordingActivities();
+    const result = await harness.withWorkers(activities, async (queues) => (await start(queues, plan)).result());
+    expect(result.models.detect).toBe('m-det');
+    expect(callsOf(calls, 'resolveModel').map((c) => c.input)).toEqual([{ modelId: 'm-det' }]);
+    expect(callsOf(calls, 'trainStage', 'detect')).toHaveLength(0);
+    expect(callsOf(calls, 'registerModel', 'detect')).toHaveLength(0);
+    expect(callsOf(calls, 'evaluateStage', 'detect')[0]!.input.model).toEqual({ prefix: 'models/m-det' });
+    expect(stateLog(calls, 'detect')).toEqual(['preparing', 'evaluating', 'succeeded']);
+    expect(callsOf(calls, 'prepareStage', 'round-kind')[0]!.input.upstreamModels).toEqual({ detect: 'm-det' });
+  });
+
+  it('ingests a dataset', async () => {
+    const { activities, calls } = recordingActivities();
+    const result = await harness.withWorkers(activities, async (queues) =>
+      harness.client.workflow.execute(ingestDatasetWorkflow, {
+        taskQueue: queues.orchestration,
+        workflowId: `ingest-${randomUUID()}`,
+        args: [{ datasetId: 'ds-1' }],
+      }),
+    );
+    expect(result).toEqual({ status: 'ready' });
+    expect(calls.map((c) => [c.name, c.input])).toEqual([['ingestDataset', { datasetId: 'ds-1' }]]);
+  });
+});

@@ -1,0 +1,312 @@
+/**
+ * The AIP workflows. This file is what workers bundle (`workflowsPath`): deterministic code only —
+ * no I/O, no clocks, no randomness; everything that touches the world is an activity
+ * (activity-contract.ts).
+ *
+ * Changing what these functions do (which activities, in which order, with which options) changes
+ * the commands they emit and breaks the replay of running workflows: put such changes behind
+ * `patched('<change-name>')` and record a new history fixture (see scripts/record-histories.ts);
+ * the replay test replays the committed histories.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  TemporalFailure,
+  executeChild,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  type ActivityOptions,
+  type RetryPolicy,
+} from '@temporalio/workflow';
+import type { Plan, PlanStage } from '../plan.ts';
+import type { Metrics, PlatformActivities, StageState, TrainedModel } from './activity-contract.ts';
+import { failureMessage, failureType } from './failures.ts';
+import { labelingCompleteSignal, stageStatusQuery, statusQuery, type RunStatusView, type StageView } from './messages.ts';
+import { TASK_QUEUES } from './task-queues.ts';
+
+/** Options every stage-running workflow accepts; the run passes its own down to its stages. */
+export interface ExecutionOptions {
+  /** Heartbeat timeout of `trainStage` (default 60 s): how soon a dead trainer is noticed. */
+  heartbeatTimeoutMs?: number;
+  /** Task queue of `trainStage` (default `TASK_QUEUES.gpu`). */
+  gpuTaskQueue?: string;
+}
+
+export interface IngestDatasetInput {
+  datasetId: string;
+}
+
+export interface RunFlowchartInput extends ExecutionOptions {
+  runId: string;
+  plan: Plan;
+  /** The dataset the run was started from (informational: shown in the Temporal UI input). */
+  rootDatasetId?: string;
+}
+
+export interface RunFlowchartResult {
+  bundleKey: string;
+  size: number;
+  sha256: string;
+  /** nodeId → registry model id. */
+  models: Record<string, string>;
+  metrics: Metrics;
+}
+
+export interface StageWorkflowInput extends ExecutionOptions {
+  runId: string;
+  stage: PlanStage;
+  plan: Plan;
+  /** nodeId → model id of every stage above this one. */
+  upstreamModels: Record<string, string>;
+}
+
+export interface StageResult {
+  nodeId: string;
+  modelId: string;
+  metrics: Metrics;
+}
+
+const DEFAULT_HEARTBEAT_TIMEOUT_MS = 60_000;
+
+/** Infra failures retry with backoff; `UserError` (bad data or config) never does. */
+const retry = (maximumAttempts?: number): RetryPolicy => ({
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  nonRetryableErrorTypes: ['UserError'],
+  ...(maximumAttempts === undefined ? {} : { maximumAttempts }),
+});
+
+/** Bookkeeping and registry look-ups: quick and idempotent, so retried until they get through. */
+const QUICK: ActivityOptions = { startToCloseTimeout: '1 minute', retry: retry() };
+/** Data work (ingest, prepare, evaluate, package): must heartbeat at least every 2 minutes. */
+const LONG: ActivityOptions = { startToCloseTimeout: '30 minutes', heartbeatTimeout: '2 minutes', retry: retry(5) };
+
+function activitiesFor(options: ExecutionOptions) {
+  return {
+    quick: proxyActivities<PlatformActivities>(QUICK),
+    long: proxyActivities<PlatformActivities>(LONG),
+    // Training resumes from its checkpoint when retried, so a lost GPU worker costs one epoch.
+    gpu: proxyActivities<PlatformActivities>({
+      taskQueue: options.gpuTaskQueue ?? TASK_QUEUES.gpu,
+      startToCloseTimeout: '24 hours',
+      heartbeatTimeout: options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
+      retry: retry(5),
+    }),
+  };
+}
+
+export async function ingestDatasetWorkflow(input: IngestDatasetInput): Promise<{ status: 'ready' | 'invalid' }> {
+  return activitiesFor({}).long.ingestDataset({ datasetId: input.datasetId });
+}
+
+/**
+ * Runs a compiled plan: each stage as a child workflow `${runId}/${nodeId}`, started as soon as
+ * the stage it depends on has succeeded, so independent branches run in parallel. When a stage
+ * fails, stages already running finish, stages not started yet are not started, and the run fails
+ * with the stage's message. Cancelling the run cancels the running children (and through them
+ * their activities) and waits for them to record it.
+ */
+export async function runFlowchartWorkflow(input: RunFlowchartInput): Promise<RunFlowchartResult> {
+  const { runId, plan } = input;
+  const activities = activitiesFor(input);
+  const view: RunStatusView = {
+    status: 'running',
+    stages: Object.fromEntries(plan.stages.map((s) => [s.nodeId, { state: 'pending', progress: 0 } satisfies StageView])),
+  };
+  setHandler(statusQuery, () => view);
+
+  try {
+    if (plan.version !== 1) {
+      throw ApplicationFailure.create({ type: 'UserError', nonRetryable: true, message: `This run's plan has version ${String(plan.version)}, which this worker does not know; compile the flowchart again.` });
+    }
+    await activities.quick.recordRun({ runId, status: 'running' });
+    const models = await runStages(input, view);
+    const bundle = await activities.long.packageBundle({ runId, plan, models });
+    view.bundleKey = bundle.bundleKey;
+    const metrics = await activities.long.evaluateCascade({ runId, plan, models, bundleKey: bundle.bundleKey });
+    await activities.quick.recordRun({ runId, status: 'succeeded', metrics });
+    view.status = 'succeeded';
+    view.metrics = metrics;
+    return { ...bundle, models, metrics };
+  } catch (err) {
+    if (isCancellation(err)) {
+      view.status = 'cancelled';
+      await CancellationScope.nonCancellable(() => activities.quick.recordRun({ runId, status: 'cancelled' }));
+      throw err;
+    }
+    // Anything else is a bug in this code: fail the workflow task so a fixed worker can resume it.
+    if (!(err instanceof TemporalFailure)) throw err;
+    const message = failureMessage(err);
+    view.status = 'failed';
+    view.error = message;
+    await activities.quick.recordRun({ runId, status: 'failed', error: message });
+    throw ApplicationFailure.create({ type: failureType(err) ?? 'RunFailed', nonRetryable: true, message, cause: err });
+  }
+}
+
+/** Starts every stage when its dependency is done; returns nodeId → model id of every stage. */
+async function runStages(input: RunFlowchartInput, view: RunStatusView): Promise<Record<string, string>> {
+  const { runId, plan } = input;
+  const activities = activitiesFor(input);
+  const models: Record<string, string> = {};
+  const byId = new Map(plan.stages.map((s) => [s.nodeId, s]));
+  // Resolves true when the stage succeeded; never rejects (failures are kept in `failure`).
+  const finished = new Map<string, Promise<boolean>>();
+  let failure: { stage: PlanStage; err: unknown } | undefined;
+  const notStarted: PlanStage[] = [];
+
+  const upstreamModelsOf = (stage: PlanStage): Record<string, string> => {
+    const upstream: Record<string, string> = {};
+    const pending = [...stage.dependsOn];
+    for (let id = pending.shift(); id !== undefined; id = pending.shift()) {
+      const modelId = models[id];
+      if (modelId !== undefined) upstream[id] = modelId;
+      pending.push(...(byId.get(id)?.dependsOn ?? []));
+    }
+    return upstream;
+  };
+
+  const runStage = async (stage: PlanStage): Promise<boolean> => {
+    // The plan is in topological order, so every dependency already has its promise.
+    const ready = await Promise.all(stage.dependsOn.map((id) => finished.get(id) ?? Promise.resolve(false)));
+    if (failure !== undefined || !ready.every(Boolean)) {
+      notStarted.push(stage);
+      return false;
+    }
+    view.stages[stage.nodeId] = { state: 'running', progress: 0 };
+    try {
+      const result = await executeChild(stageWorkflow, {
+        workflowId: `${runId}/${stage.nodeId}`,
+        args: [
+          {
+            runId,
+            stage,
+            plan,
+            upstreamModels: upstreamModelsOf(stage),
+            heartbeatTimeoutMs: input.heartbeatTimeoutMs,
+            gpuTaskQueue: input.gpuTaskQueue,
+          },
+        ],
+      });
+      models[stage.nodeId] = result.modelId;
+      view.stages[stage.nodeId] = { state: 'succeeded', progress: 1, metrics: result.metrics, modelId: result.modelId };
+      return true;
+    } catch (err) {
+      failure ??= { stage, err };
+      view.stages[stage.nodeId] = {
+        state: isCancellation(err) ? 'cancelled' : 'failed',
+        progress: 0,
+        message: failureMessage(err),
+      };
+      return false;
+    }
+  };
+
+  for (const stage of plan.stages) finished.set(stage.nodeId, runStage(stage));
+  await Promise.all(finished.values());
+  if (failure === undefined) return models;
+
+  // Stages that never started get a final state too, so no stage page says "pending" forever.
+  const { stage: failedStage, err } = failure;
+  const cancelled = isCancellation(err);
+  const message = cancelled ? 'Not run: the run was cancelled.' : `Not run: the stage "${failedStage.name}" failed.`;
+  await CancellationScope.nonCancellable(() =>
+    Promise.all(
+      notStarted.map((stage) => {
+        view.stages[stage.nodeId] = { state: 'cancelled', progress: 0, message };
+        return activities.quick.recordStage({ runId, nodeId: stage.nodeId, state: 'cancelled', message });
+      }),
+    ),
+  );
+  if (cancelled) throw err;
+  // No `cause`: this message is the one the run records (failureMessage would dig past it); the
+  // full chain stays on the stage's own child workflow.
+  throw ApplicationFailure.create({
+    type: failureType(err) ?? 'StageFailed',
+    nonRetryable: true,
+    message: `The stage "${failedStage.name}" failed: ${failureMessage(err)}`,
+  });
+}
+
+/** Coarse progress shown for each state (training progress itself comes from heartbeats). */
+const STATE_PROGRESS: Partial<Record<StageState, number>> = {
+  preparing: 0,
+  awaiting_labels: 0.1,
+  training: 0.1,
+  evaluating: 0.8,
+  registering: 0.95,
+  succeeded: 1,
+};
+
+/**
+ * One stage: prepare its data, train (or resolve the reused model), evaluate, register. Every
+ * state change is recorded; a failure is recorded with its message and fails the stage.
+ */
+export async function stageWorkflow(input: StageWorkflowInput): Promise<StageResult> {
+  const { runId, stage, plan, upstreamModels } = input;
+  const { nodeId } = stage;
+  const activities = activitiesFor(input);
+  const view: StageView = { state: 'pending', progress: 0 };
+  setHandler(stageStatusQuery, () => view);
+  // Labeling arrives in a later version; until then the signal is accepted and ignored.
+  setHandler(labelingCompleteSignal, () => undefined);
+
+  const record = async (state: StageState, extra: { message?: string; metrics?: Metrics; modelId?: string } = {}) => {
+    const progress = STATE_PROGRESS[state] ?? view.progress;
+    Object.assign(view, { state, progress, ...extra });
+    await activities.quick.recordStage({ runId, nodeId, state, progress, ...extra });
+  };
+
+  try {
+    await record('preparing');
+    const data = await activities.long.prepareStage({ runId, stage, upstreamModels, plan });
+    if (!data.labeled) {
+      const message = `The images for "${stage.name}" have no labels for this task. Labeling inside AIP arrives in a later version; for now upload a dataset that is already labelled.`;
+      await record('awaiting_labels', { message });
+      throw ApplicationFailure.nonRetryable(message, 'LabelsRequired');
+    }
+
+    let model: TrainedModel;
+    if (stage.mode === 'train') {
+      await record('training');
+      model = await activities.gpu.trainStage({ runId, stage, data });
+    } else {
+      model = await activities.quick.resolveModel({ modelId: requireModelId(stage) });
+    }
+
+    await record('evaluating');
+    const metrics = await activities.long.evaluateStage({ runId, stage, data, model });
+
+    // A reused model is already in the registry: registering it again would only duplicate it.
+    let modelId: string;
+    if (stage.mode === 'train') {
+      await record('registering');
+      ({ modelId } = await activities.quick.registerModel({ runId, stage, model, metrics }));
+    } else {
+      modelId = requireModelId(stage);
+    }
+    await record('succeeded', { metrics, modelId });
+    return { nodeId, modelId, metrics };
+  } catch (err) {
+    if (isCancellation(err)) {
+      view.state = 'cancelled';
+      await CancellationScope.nonCancellable(() =>
+        activities.quick.recordStage({ runId, nodeId, state: 'cancelled', progress: view.progress, message: 'Cancelled.' }),
+      );
+      throw err;
+    }
+    if (!(err instanceof TemporalFailure)) throw err; // a bug here: let the workflow task retry
+    const message = failureMessage(err);
+    await record('failed', { message });
+    throw ApplicationFailure.create({ type: failureType(err) ?? 'StageFailed', nonRetryable: true, message, cause: err });
+  }
+}
+
+function requireModelId(stage: PlanStage): string {
+  if (!stage.modelId) {
+    throw ApplicationFailure.create({ type: 'UserError', nonRetryable: true, message: `The stage "${stage.name}" reuses a model but its plan names none; compile the flowchart again.` });
+  }
+  return stage.modelId;
+}

@@ -1,0 +1,87 @@
+/**
+ * Runs the real workflow code against the Temporal server at TEMPORAL_ADDRESS with test-local
+ * activities: one orchestration worker (workflows + activities) and one GPU worker (trainStage
+ * only), each on a task queue unique to the caller, so tests never steal each other's tasks.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import type { PlatformActivities } from '../temporal/activity-contract.ts';
+import { workflowsPath } from '../temporal/workflows-path.ts';
+
+export function temporalAddress(): string {
+  const address = process.env.TEMPORAL_ADDRESS;
+  if (!address) {
+    throw new Error('TEMPORAL_ADDRESS is not set: the workflow tests need a Temporal server (e.g. TEMPORAL_ADDRESS=127.0.0.1:7233, namespace "default").');
+  }
+  return address;
+}
+
+let quietRuntime = false;
+/**
+ * SDK and core logs at ERROR: they report every expected failure (retries, failing stages, the
+ * replay test's deliberate nondeterminism) at WARN, which would bury test output.
+ */
+export function installQuietRuntime(): void {
+  if (quietRuntime) return;
+  quietRuntime = true;
+  Runtime.install({
+    logger: new DefaultLogger('ERROR'),
+    telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
+  });
+}
+
+export async function bundleWorkflows(): Promise<WorkflowBundle> {
+  // Silence webpack's progress output; errors still throw.
+  return bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('ERROR') });
+}
+
+export interface TaskQueues {
+  orchestration: string;
+  gpu: string;
+}
+
+export interface TemporalHarness {
+  client: Client;
+  /**
+   * Runs `fn` while an orchestration worker (workflows + every activity but trainStage) and a GPU
+   * worker (trainStage only) poll fresh task queues; shuts both down afterwards.
+   */
+  withWorkers<T>(activities: PlatformActivities, fn: (taskQueues: TaskQueues) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function connectHarness(bundle: WorkflowBundle): Promise<TemporalHarness> {
+  const address = temporalAddress();
+  installQuietRuntime();
+  const connection = await Connection.connect({ address });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+  return {
+    client,
+    async withWorkers(activities, fn) {
+      const unique = randomUUID().slice(0, 8);
+      const taskQueues = { orchestration: `aip-test-orch-${unique}`, gpu: `aip-test-gpu-${unique}` };
+      const { trainStage, ...orchestrationActivities } = activities;
+      const common = { connection: nativeConnection, namespace: 'default', shutdownGraceTime: '5s' } as const;
+      const orchestration = await Worker.create({
+        ...common,
+        taskQueue: taskQueues.orchestration,
+        workflowBundle: bundle,
+        activities: orchestrationActivities,
+      });
+      const gpu = await Worker.create({ ...common, taskQueue: taskQueues.gpu, activities: { trainStage } });
+      const work = fn(taskQueues);
+      const settled = work.then(
+        () => undefined,
+        () => undefined,
+      );
+      await Promise.all([orchestration.runUntil(settled), gpu.runUntil(settled)]);
+      return work;
+    },
+    async close() {
+      await connection.close();
+      await nativeConnection.close();
+    },
+  };
+}
