@@ -1,0 +1,48 @@
+"""Light, label-safe augmentation on float batches (0..255): colour jitter, small shifts, h-flips."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def _uniform(n: int, low: float, high: float, gen: torch.Generator, like: torch.Tensor) -> torch.Tensor:
+    return (torch.rand(n, generator=gen) * (high - low) + low).to(like.device).view(n, 1, 1, 1)
+
+
+def color_jitter(images: torch.Tensor, gen: torch.Generator, strength: float = 0.1) -> torch.Tensor:
+    """Per-image brightness and contrast factors in [1 - strength, 1 + strength]."""
+    n = images.shape[0]
+    brightness = _uniform(n, 1 - strength, 1 + strength, gen, images)
+    contrast = _uniform(n, 1 - strength, 1 + strength, gen, images)
+    mean = images.mean(dim=(1, 2, 3), keepdim=True)
+    return (((images - mean) * contrast + mean) * brightness).clamp(0.0, 255.0)
+
+
+def random_shift(images: torch.Tensor, gen: torch.Generator, max_fraction: float = 0.06) -> torch.Tensor:
+    """Moves each image by up to ``max_fraction`` of its size, repeating the border pixels."""
+    n, _, height, width = images.shape
+    pad_y, pad_x = round(height * max_fraction), round(width * max_fraction)
+    if pad_x == 0 and pad_y == 0:
+        return images
+    padded = F.pad(images, (pad_x, pad_x, pad_y, pad_y), mode="replicate")
+    dx = torch.randint(0, 2 * pad_x + 1, (n,), generator=gen).tolist()
+    dy = torch.randint(0, 2 * pad_y + 1, (n,), generator=gen).tolist()
+    return torch.stack([padded[i, :, dy[i] : dy[i] + height, dx[i] : dx[i] + width] for i in range(n)])
+
+
+def hflip_detection(
+    images: torch.Tensor, boxes: list[torch.Tensor], gen: torch.Generator
+) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """Mirrors half of the images left-right, boxes with them."""
+    width = images.shape[-1]
+    flip = (torch.rand(images.shape[0], generator=gen) < 0.5).tolist()
+    out_images = images.clone()
+    out_boxes = []
+    for i, box in enumerate(boxes):
+        if flip[i]:
+            out_images[i] = images[i].flip(-1)
+            out_boxes.append(torch.stack([width - box[:, 2], box[:, 1], width - box[:, 0], box[:, 3]], dim=1))
+        else:
+            out_boxes.append(box)
+    return out_images, out_boxes

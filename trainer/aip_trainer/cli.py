@@ -1,0 +1,66 @@
+"""``python -m aip_trainer run JOB.json``: runs one job, JSON events on stdout, logs on stderr.
+
+Exit codes: 0 success (every output file written), 2 user error (bad spec or data), 1 any other
+failure, 3 stdin reached end-of-file (the parent died).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from pathlib import Path
+
+from aip_trainer.errors import UserError
+from aip_trainer.events import EventWriter
+from aip_trainer.stdin_watch import start_stdin_watch
+
+log = logging.getLogger("aip_trainer")
+
+EXIT_FAILURE = 1
+EXIT_USER_ERROR = 2
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m aip_trainer", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run the job described by a job spec file")
+    run.add_argument("job", type=Path, help="job spec (JSON, see trainer/job-spec.schema.json)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
+    events = EventWriter.take_stdout()
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if start_stdin_watch():
+        log.info("watching stdin: the job ends when the parent process goes away")
+    try:
+        # Imported here so that spec errors are reported before torch's slow import.
+        from aip_trainer.spec import load_spec
+
+        spec = load_spec(args.job)
+        from aip_trainer.device import configure_threads
+
+        log.info("job %s: %s %s %s, %d threads", args.job, spec.kind, spec.task, spec.arch, configure_threads())
+        if spec.kind == "train":
+            from aip_trainer.train import run_train
+
+            run_train(spec, events)
+        else:
+            from aip_trainer.evaluate import run_evaluate
+
+            run_evaluate(spec, events)
+    except UserError as error:
+        log.error("%s", error)
+        events.emit("error", message=str(error), userError=True)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        events.emit("error", message="interrupted", userError=False)
+        return 130
+    except Exception as error:
+        traceback.print_exc(file=sys.stderr)
+        events.emit("error", message=f"{type(error).__name__}: {error}", userError=False)
+        return EXIT_FAILURE
+    return 0

@@ -1,0 +1,82 @@
+"""Default hyper-parameters, adapted to the architecture, the dataset size and the device.
+
+Training length is a budget of *samples seen* (epochs x training images), so a small dataset
+gets more epochs and a large one fewer; CPU budgets are small (a CPU worker should finish in
+minutes), GPU budgets larger. Early stopping on the validation metric ends training sooner when
+it stops improving, and the best epoch's weights are kept.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from aip_trainer.spec import HyperSpec
+
+
+@dataclass(frozen=True)
+class ArchDefaults:
+    image_size_cpu: int
+    image_size_gpu: int
+    batch_cpu: int
+    batch_gpu: int
+    learning_rate: float
+    samples_cpu: int  # training samples to see on CPU
+    samples_gpu: int
+
+
+ARCH_DEFAULTS: dict[str, ArchDefaults] = {
+    "tiny_cnn": ArchDefaults(64, 64, 16, 128, 3e-3, 4_000, 100_000),
+    "resnet18": ArchDefaults(128, 224, 32, 64, 1e-3, 4_000, 150_000),
+    "mobilenet_v3_small": ArchDefaults(128, 224, 32, 64, 2e-3, 4_000, 150_000),
+    "tiny_det": ArchDefaults(128, 128, 16, 32, 2e-3, 7_000, 60_000),
+    "fasterrcnn_mobilenet_v3_large_320_fpn": ArchDefaults(320, 320, 4, 8, 2e-4, 1_500, 60_000),
+}
+
+EPOCH_RANGE_CPU = (3, 40)
+EPOCH_RANGE_GPU = (10, 200)
+WARM_START_LR_FACTOR = 0.3  # fine-tuning from initWeights moves less than training from scratch
+
+
+@dataclass(frozen=True)
+class Hyper:
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    image_size: int
+    patience: int  # 0 = no early stopping
+
+    @property
+    def input_size(self) -> tuple[int, int]:
+        return (self.image_size, self.image_size)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Hyper:
+        return cls(**{key: data[key] for key in ("epochs", "batch_size", "learning_rate", "image_size", "patience")})
+
+
+def default_patience(epochs: int) -> int:
+    return max(5, epochs // 3)
+
+
+def resolve_hyper(arch: str, given: HyperSpec, train_images: int, cuda: bool, warm_start: bool) -> Hyper:
+    d = ARCH_DEFAULTS[arch]
+    batch = given.batch_size or min(d.batch_gpu if cuda else d.batch_cpu, max(train_images, 1))
+    if given.epochs is not None:
+        epochs = given.epochs
+    else:
+        low, high = EPOCH_RANGE_GPU if cuda else EPOCH_RANGE_CPU
+        budget = d.samples_gpu if cuda else d.samples_cpu
+        epochs = min(max(math.ceil(budget / max(train_images, 1)), low), high)
+    learning_rate = given.learning_rate or d.learning_rate * (WARM_START_LR_FACTOR if warm_start else 1.0)
+    return Hyper(
+        epochs=epochs,
+        batch_size=batch,
+        learning_rate=learning_rate,
+        image_size=given.image_size or (d.image_size_gpu if cuda else d.image_size_cpu),
+        patience=default_patience(epochs) if given.patience is None else given.patience,
+    )

@@ -1,0 +1,108 @@
+"""Shared fixtures: synthetic datasets and a runner for the CLI as a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from synthetic import make_classification, make_detection
+
+TRAINER_ROOT = Path(__file__).resolve().parent.parent
+SHAPES = ["circle", "square", "triangle"]
+
+
+def trainer_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TRAINER_ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def trainer_command(job: Path) -> list[str]:
+    return [sys.executable, "-m", "aip_trainer", "run", str(job)]
+
+
+def write_job(directory: Path, spec: dict[str, Any]) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    job = directory / f"job-{len(list(directory.glob('job-*.json')))}.json"
+    job.write_text(json.dumps(spec), encoding="utf-8")
+    return job
+
+
+@dataclass
+class Result:
+    code: int
+    events: list[dict[str, Any]]
+    stderr: str
+
+    def of(self, name: str) -> list[dict[str, Any]]:
+        return [e for e in self.events if e["event"] == name]
+
+
+def run_job(directory: Path, spec: dict[str, Any], timeout: float = 400) -> Result:
+    """Runs the CLI to completion (stdin /dev/null: must not count as a dead parent)."""
+    job = write_job(directory, spec)
+    done = subprocess.run(
+        trainer_command(job),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=trainer_env(),
+        timeout=timeout,
+        check=False,
+    )
+    # Every stdout line must be a JSON event.
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    return Result(done.returncode, events, done.stderr)
+
+
+@pytest.fixture(scope="session")
+def cls_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("cls-data")
+    make_classification(root, 240, seed=1)
+    return root
+
+
+@pytest.fixture(scope="session")
+def det_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("det-data")
+    make_detection(root, 300, seed=2)
+    return root
+
+
+def cls_spec(data: Path, output: Path, **extra: Any) -> dict[str, Any]:
+    return {
+        "kind": "train",
+        "task": "classification",
+        "arch": "tiny_cnn",
+        "classes": SHAPES,
+        "manifest": str(data / "manifest.jsonl"),
+        "imageRoot": str(data),
+        "output": str(output),
+        "device": "cpu",
+        "seed": 0,
+        **extra,
+    }
+
+
+def det_spec(data: Path, output: Path, **extra: Any) -> dict[str, Any]:
+    return {
+        "kind": "train",
+        "task": "detection",
+        "arch": "tiny_det",
+        "classes": ["round", "angular"],
+        "labelMap": {"circle": "round", "square": "angular", "triangle": "angular"},
+        "manifest": str(data / "manifest.jsonl"),
+        "imageRoot": str(data),
+        "output": str(output),
+        "device": "cpu",
+        "seed": 0,
+        **extra,
+    }
