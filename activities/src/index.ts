@@ -1,0 +1,3 @@
+export { createActivities } from './create-activities.ts';
+export type { ActivityDeps } from './deps.ts';
+export { startWorkers, type WorkerRole, type WorkerSet, type WorkerSetOptions } from './worker.ts';

@@ -1,0 +1,142 @@
+/**
+ * Step 1 of a stage: its input data in the canonical manifest layout. A dataset input is used as
+ * it is (the trainer maps fine labels with the stage's labelMap); a stage input is derived by
+ * running the trained upstream cascade over the source images.
+ */
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { heartbeat } from '@temporalio/activity';
+import { and, eq } from 'drizzle-orm';
+import { formatTasks, readManifest, type DatasetInfo } from '@aip/datasets-spec';
+import { newId, schema } from '@aip/platform';
+import type { Plan, PlanStage } from '@aip/workflows';
+import type { PreparedData } from '@aip/workflows/temporal';
+import type { ActivityDeps } from './deps.ts';
+import { deriveCrops } from './derive.ts';
+import { userError } from './failures.ts';
+import { normalizedPrefix, stagePrefix } from './keys.ts';
+import { localFolder } from './local-files.ts';
+import { pathToStage } from './pipeline-spec.ts';
+import { writePipelineFolder } from './pipeline-folder.ts';
+
+export interface PrepareInput {
+  runId: string;
+  stage: PlanStage;
+  upstreamModels: Record<string, string>;
+  plan: Plan;
+}
+
+export async function prepareStage(deps: ActivityDeps, input: PrepareInput): Promise<PreparedData> {
+  const { stage } = input;
+  const data =
+    stage.input.kind === 'dataset'
+      ? await datasetInput(deps, stage.input.datasetId, stage)
+      : await derivedInput(deps, input);
+  await deps.db
+    .update(schema.stageRuns)
+    .set({ datasetId: data.datasetId })
+    .where(and(eq(schema.stageRuns.runId, input.runId), eq(schema.stageRuns.nodeId, stage.nodeId)));
+  const { datasetId: _datasetId, ...prepared } = data;
+  return prepared;
+}
+
+/** The dataset a plan's root stage reads (every chain starts at one). */
+export function rootDatasetId(plan: Plan, nodeId: string): string {
+  const root = pathToStage(plan, nodeId)[0];
+  if (!root || root.input.kind !== 'dataset') throw new Error(`stage "${nodeId}" has no dataset at its root`);
+  return root.input.datasetId;
+}
+
+async function datasetInput(
+  deps: ActivityDeps,
+  datasetId: string,
+  stage: PlanStage,
+): Promise<PreparedData & { datasetId: string }> {
+  const [dataset] = await deps.db.select().from(schema.datasets).where(eq(schema.datasets.id, datasetId));
+  if (!dataset) throw userError(`The dataset ${datasetId} of stage "${stage.name}" no longer exists.`);
+  if (dataset.status !== 'ready') {
+    throw userError(`The dataset "${dataset.name}" is ${dataset.status}, not ready: fix or re-upload it.`);
+  }
+  const info = dataset.stats as DatasetInfo;
+  const labeled = (formatTasks(info.format) as string[]).includes(stage.task);
+  return {
+    prefix: normalizedPrefix(dataset),
+    images: info.images,
+    labeled,
+    labelMap: stage.labelMap,
+    datasetId,
+  };
+}
+
+async function derivedInput(deps: ActivityDeps, input: PrepareInput): Promise<PreparedData & { datasetId: string }> {
+  const { runId, stage, plan } = input;
+  if (stage.input.kind !== 'stage') throw new Error('unreachable');
+  const base = stagePrefix(runId, stage.nodeId);
+  const blobPrefix = `${base}/data/`;
+
+  // A retried activity finds the dataset it already derived.
+  const [existing] = await deps.db
+    .select()
+    .from(schema.datasets)
+    .where(and(eq(schema.datasets.sourceRunId, runId), eq(schema.datasets.sourceNodeId, stage.nodeId)));
+  if (existing?.status === 'ready') return preparedFrom(existing.id, existing);
+
+  const [run] = await deps.db.select().from(schema.runs).where(eq(schema.runs.id, runId));
+  if (!run) throw new Error(`run ${runId} does not exist`);
+  const sourceId = rootDatasetId(plan, stage.nodeId);
+  const [source] = await deps.db.select().from(schema.datasets).where(eq(schema.datasets.id, sourceId));
+  if (!source) throw userError(`The dataset ${sourceId} no longer exists.`);
+
+  const scratch = path.join(deps.config.workDir, 'runs', runId, stage.nodeId, 'prepare');
+  await rm(scratch, { recursive: true, force: true });
+  const upstream = pathToStage(plan, stage.input.nodeId);
+  await writePipelineFolder(deps, `${stage.name} input`, upstream, input.upstreamModels, path.join(scratch, 'pipeline'));
+  const sourceDir = await localFolder(deps.blobs, normalizedPrefix(source), deps.config.workDir);
+  const outDir = path.join(scratch, 'data');
+  const result = await deriveCrops({
+    pipelineDir: path.join(scratch, 'pipeline'),
+    sourceDir,
+    stage,
+    outDir,
+    onProgress: (done, total) => heartbeat({ done, total }),
+  });
+  if (result.images === 0) {
+    throw userError(
+      `The upstream stage found no "${stage.input.class}" objects that match labelled boxes, so ` +
+        `"${stage.name}" has nothing to train on. Check the upstream stage's metrics, or add data.`,
+    );
+  }
+  const datasetId = existing?.id ?? newId('ds');
+  const row = { blobPrefix };
+  await deps.blobs.deletePrefix(`${normalizedPrefix(row)}/`);
+  await deps.blobs.uploadDir(outDir, normalizedPrefix(row));
+  const { info } = await readManifest(outDir);
+  const values = {
+    ownerId: run.ownerId,
+    name: `${stage.name} — crops of ${stage.input.class} (run ${runId})`,
+    format: 'classification',
+    status: 'ready' as const,
+    stats: { ...info, dropped: result.dropped },
+    report: null,
+    blobPrefix,
+    parentDatasetId: source.id,
+    sourceRunId: runId,
+    sourceNodeId: stage.nodeId,
+    updatedAt: new Date(),
+  };
+  await deps.db
+    .insert(schema.datasets)
+    .values({ id: datasetId, ...values })
+    .onConflictDoUpdate({ target: schema.datasets.id, set: values });
+  await rm(scratch, { recursive: true, force: true });
+  return preparedFrom(datasetId, { blobPrefix, stats: values.stats });
+}
+
+/** Crops are labelled with the stage's own classes already: no label map. */
+function preparedFrom(
+  datasetId: string,
+  dataset: { blobPrefix: string; stats: unknown },
+): PreparedData & { datasetId: string } {
+  const info = dataset.stats as DatasetInfo;
+  return { prefix: normalizedPrefix(dataset), images: info.images, labeled: true, labelMap: {}, datasetId };
+}

@@ -1,0 +1,65 @@
+/**
+ * Mirrors execution state into the database for listing and the UI. Temporal stays the source of
+ * truth; every write here is an idempotent upsert so a retried activity changes nothing twice.
+ */
+import { eq, sql } from 'drizzle-orm';
+import { newId, schema } from '@aip/platform';
+import type { RunStatus, StageProgress } from '@aip/workflows/temporal';
+import type { ActivityDeps } from './deps.ts';
+
+const FINISHED_RUN: RunStatus[] = ['succeeded', 'failed', 'cancelled'];
+const FINISHED_STAGE = ['succeeded', 'failed', 'cancelled', 'skipped'];
+
+export async function recordRun(
+  deps: ActivityDeps,
+  input: { runId: string; status: RunStatus; error?: string; metrics?: Record<string, unknown> },
+): Promise<void> {
+  const now = new Date();
+  await deps.db
+    .update(schema.runs)
+    .set({
+      status: input.status,
+      updatedAt: now,
+      ...(input.error === undefined ? {} : { error: input.error }),
+      ...(input.metrics === undefined ? {} : { metrics: input.metrics }),
+      ...(input.status === 'running' ? { startedAt: sql`coalesce(${schema.runs.startedAt}, now())` } : {}),
+      ...(FINISHED_RUN.includes(input.status) ? { finishedAt: now } : {}),
+    })
+    .where(eq(schema.runs.id, input.runId));
+}
+
+export async function recordStage(deps: ActivityDeps, input: StageProgress): Promise<void> {
+  const now = new Date();
+  const finished = FINISHED_STAGE.includes(input.state);
+  const values = {
+    state: input.state,
+    updatedAt: now,
+    ...(input.progress === undefined ? {} : { progress: input.progress }),
+    ...(input.metrics === undefined ? {} : { metrics: input.metrics }),
+    ...(input.modelId === undefined ? {} : { modelId: input.modelId }),
+    ...(input.datasetId === undefined ? {} : { datasetId: input.datasetId }),
+    ...(input.state === 'failed' ? { error: input.message ?? 'failed' } : {}),
+    ...(input.message === undefined || input.state === 'failed'
+      ? {}
+      : { progressDetail: { message: input.message } }),
+    ...(finished ? { finishedAt: now } : {}),
+  };
+  await deps.db
+    .insert(schema.stageRuns)
+    .values({ id: newId('stg'), runId: input.runId, nodeId: input.nodeId, startedAt: now, ...values })
+    .onConflictDoUpdate({ target: [schema.stageRuns.runId, schema.stageRuns.nodeId], set: values });
+}
+
+/** Progress during training: frequent, so it only touches the progress columns. */
+export async function recordStageProgress(
+  deps: ActivityDeps,
+  runId: string,
+  nodeId: string,
+  progress: number,
+  detail: Record<string, unknown>,
+): Promise<void> {
+  await deps.db
+    .update(schema.stageRuns)
+    .set({ progress, progressDetail: detail, updatedAt: new Date() })
+    .where(sql`${schema.stageRuns.runId} = ${runId} and ${schema.stageRuns.nodeId} = ${nodeId}`);
+}
