@@ -99,6 +99,7 @@ CREATE TABLE "runs" (
 	"flowchart_id" text,
 	"flowchart_revision" integer NOT NULL,
 	"graph" jsonb NOT NULL,
+	"plan" jsonb NOT NULL,
 	"workflow_id" text NOT NULL,
 	"status" text DEFAULT 'queued' NOT NULL,
 	"error" text,

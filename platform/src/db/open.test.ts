@@ -55,7 +55,7 @@ async function roundTrip(db: Database): Promise<void> {
   expect(dataset?.createdAt).toBeInstanceOf(Date);
 
   const runId = newId(ID_PREFIX.run);
-  await db.insert(runs).values({ id: runId, ownerId: userId, flowchartRevision: 1, graph: { nodes: [], edges: [] }, workflowId: `wf-${runId}` });
+  await db.insert(runs).values({ id: runId, ownerId: userId, flowchartRevision: 1, graph: { nodes: [], edges: [] }, plan: { version: 1, stages: [] }, workflowId: `wf-${runId}` });
   // Recording a stage twice (a retried activity) updates the one row.
   for (const state of ['training', 'succeeded'] as const) {
     await db

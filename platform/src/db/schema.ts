@@ -122,6 +122,8 @@ export const runs = pgTable(
     flowchartRevision: integer('flowchart_revision').notNull(),
     /** The graph as it was when the run started (the flowchart may be edited afterwards). */
     graph: jsonb('graph').notNull(),
+    /** The plan the graph compiled to (@aip/workflows `Plan`): the stages the run executes. */
+    plan: jsonb('plan').notNull(),
     workflowId: text('workflow_id').notNull().unique(),
     status: text('status').$type<RunStatus>().notNull().default('queued'),
     error: text('error'),

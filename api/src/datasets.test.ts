@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { datasets, newId, users } from '@aip/platform';
+import { buildApp } from './app.ts';
+import { uploadKey } from './upload.ts';
+import { ingestWorkflowId } from './workflows.ts';
+import { multipartBody, startHarness, startedWorkflow, type Harness } from './test-support.ts';
+
+describe('API datasets (PGlite, local blob store, Temporal dev server)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const upload = (fields: Record<string, string>, file?: { field?: string; filename: string; bytes: number }, app = h.app) => {
+    const body = multipartBody(fields, file);
+    return app.inject({ method: 'POST', url: '/api/datasets', headers: { ...h.auth, ...body.headers }, payload: body.payload });
+  };
+
+  it('streams a 20 MB upload into the blob store, marks it validating and starts the ingest workflow', async () => {
+    const bytes = 20 * 1024 * 1024;
+    const res = await upload({ format: 'detection' }, { filename: 'Birds.ZIP', bytes });
+    expect(res.statusCode).toBe(202);
+    const { id, status } = res.json();
+    h.started.add(ingestWorkflowId(id));
+    expect(status).toBe('validating');
+    expect(id).toMatch(/^ds_/);
+
+    expect(await h.blobs.size(uploadKey(id))).toBe(bytes);
+    const [row] = await h.db.select().from(datasets).where(eq(datasets.id, id));
+    expect(row).toMatchObject({ ownerId: h.userId, name: 'Birds', format: 'detection', status: 'validating' });
+
+    const wf = await startedWorkflow(h.temporal, ingestWorkflowId(id));
+    expect(wf).toMatchObject({ type: 'ingestDatasetWorkflow', taskQueue: h.taskQueue, args: [{ datasetId: id }] });
+
+    const shown = await h.app.inject({ url: `/api/datasets/${id}`, headers: h.auth });
+    expect(shown.json()).toMatchObject({ id, name: 'Birds', status: 'validating', classes: [], problems: [], owned: true });
+  });
+
+  it('names the dataset after the file by default, and honours fields sent after the file', async () => {
+    const byDefault = await upload({}, { filename: 'folder/cats and dogs.zip', bytes: 10 });
+    expect(byDefault.statusCode).toBe(202);
+    h.started.add(ingestWorkflowId(byDefault.json().id));
+    const [row] = await h.db.select().from(datasets).where(eq(datasets.id, byDefault.json().id));
+    expect(row).toMatchObject({ name: 'cats and dogs', format: null });
+
+    const body = multipartBody({}, { filename: 'x.zip', bytes: 10 }, { name: 'late name', format: 'classification' });
+    const late = await h.app.inject({ method: 'POST', url: '/api/datasets', headers: { ...h.auth, ...body.headers }, payload: body.payload });
+    expect(late.statusCode).toBe(202);
+    h.started.add(ingestWorkflowId(late.json().id));
+    const [lateRow] = await h.db.select().from(datasets).where(eq(datasets.id, late.json().id));
+    expect(lateRow).toMatchObject({ name: 'late name', format: 'classification', status: 'validating' });
+
+    // A bad field after the file: the row already exists, so it ends invalid and its bytes go.
+    const bad = multipartBody({}, { filename: 'bad late format.zip', bytes: 10 }, { format: 'nope' });
+    const refused = await h.app.inject({ method: 'POST', url: '/api/datasets', headers: { ...h.auth, ...bad.headers }, payload: bad.payload });
+    expect(refused.statusCode).toBe(400);
+    const [badRow] = await h.db.select().from(datasets).where(eq(datasets.name, 'bad late format'));
+    expect(badRow).toMatchObject({ status: 'invalid' });
+    expect(await h.blobs.exists(uploadKey(badRow!.id))).toBe(false);
+  });
+
+  it('refuses an upload without a file, a non-zip file and an unknown format with 400, creating nothing', async () => {
+    const before = (await h.db.select().from(datasets)).length;
+    const noFile = await upload({ name: 'nothing' });
+    expect(noFile.statusCode).toBe(400);
+    expect(noFile.json().error.message).toMatch(/no file.*"file"/);
+
+    const notZip = await upload({}, { filename: 'photo.jpg', bytes: 100 });
+    expect(notZip.statusCode).toBe(400);
+    expect(notZip.json().error.message).toContain('"photo.jpg" is not a .zip');
+
+    const badFormat = await upload({ format: 'segmentation-masks' }, { filename: 'a.zip', bytes: 100 });
+    expect(badFormat.statusCode).toBe(400);
+    expect(badFormat.json().error.message).toContain('Unknown dataset format "segmentation-masks"');
+
+    const json = await h.app.inject({ method: 'POST', url: '/api/datasets', headers: h.auth, payload: { name: 'x' } });
+    expect(json.statusCode).toBe(415);
+    expect(json.json().error.code).toBe('unsupported_media_type');
+
+    expect(await h.db.select().from(datasets)).toHaveLength(before);
+  });
+
+  it('refuses a file over the upload limit with 413, marking the dataset invalid and keeping no bytes', async () => {
+    const small = buildApp({
+      config: { heartbeatTimeoutMs: 1000, uploadMaxBytes: 1000, taskQueues: { orchestration: h.taskQueue, gpu: `${h.taskQueue}-gpu` } },
+      db: h.db,
+      blobs: h.blobs,
+      temporal: h.temporal,
+    });
+    try {
+      const res = await upload({ name: 'too big' }, { filename: 'big.zip', bytes: 5000 }, small);
+      expect(res.statusCode).toBe(413);
+      expect(res.json().error.message).toBe('The file "big.zip" is larger than the 1000 bytes this server accepts for an upload.');
+      const [row] = await h.db.select().from(datasets).where(eq(datasets.name, 'too big'));
+      expect(row).toMatchObject({ status: 'invalid' });
+      expect(JSON.stringify(row!.report)).toContain('The upload failed');
+      expect(await h.blobs.exists(uploadKey(row!.id))).toBe(false);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('lists and shows only the caller’s datasets and public ones; only the owner deletes', async () => {
+    const otherUser = newId('usr');
+    await h.db.insert(users).values({ id: otherUser, email: 'other@example.com' });
+    const privateId = newId('ds');
+    const publicId = newId('ds');
+    await h.db.insert(datasets).values([
+      { id: privateId, ownerId: otherUser, name: 'theirs', status: 'ready', blobPrefix: `datasets/${privateId}/` },
+      {
+        id: publicId,
+        ownerId: otherUser,
+        name: 'shared',
+        status: 'invalid',
+        format: 'classification',
+        visibility: 'public',
+        stats: { classes: ['cat', 'dog'] },
+        report: { problems: [{ file: 'label.txt', line: 3, message: 'bad box' }] },
+        blobPrefix: `datasets/${publicId}/`,
+      },
+    ]);
+    const list = await h.app.inject({ url: '/api/datasets', headers: h.auth });
+    const ids = list.json().map((d: { id: string }) => d.id);
+    expect(ids).toContain(publicId);
+    expect(ids).not.toContain(privateId);
+
+    expect((await h.app.inject({ url: `/api/datasets/${privateId}`, headers: h.auth })).statusCode).toBe(404);
+    const shared = await h.app.inject({ url: `/api/datasets/${publicId}`, headers: h.auth });
+    expect(shared.json()).toMatchObject({
+      owned: false,
+      classes: ['cat', 'dog'],
+      problems: [{ file: 'label.txt', line: 3, message: 'bad box' }],
+    });
+    expect((await h.app.inject({ method: 'DELETE', url: `/api/datasets/${publicId}`, headers: h.auth })).statusCode).toBe(404);
+
+    const mine = await upload({}, { filename: 'mine.zip', bytes: 10 });
+    const { id } = mine.json();
+    h.started.add(ingestWorkflowId(id));
+    await h.blobs.put(`datasets/${id}/normalized/dataset.json`, '{}');
+    const deleted = await h.app.inject({ method: 'DELETE', url: `/api/datasets/${id}`, headers: h.auth });
+    expect(deleted.statusCode).toBe(204);
+    expect(await h.blobs.exists(uploadKey(id))).toBe(false);
+    expect(await h.blobs.exists(`datasets/${id}/normalized/dataset.json`)).toBe(false);
+    expect((await h.app.inject({ url: `/api/datasets/${id}`, headers: h.auth })).statusCode).toBe(404);
+  });
+});

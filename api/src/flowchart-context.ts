@@ -1,0 +1,62 @@
+/**
+ * The validator's view of the world for one user: the datasets and registry models a graph names,
+ * as far as that user may use them (their own, or public). Only the ids the graph mentions are
+ * loaded, so validating stays cheap however many rows exist.
+ */
+import { and, eq, inArray, or } from 'drizzle-orm';
+import { DATASET_FORMATS, formatTasks } from '@aip/datasets-spec';
+import { datasets, models, type Database } from '@aip/platform';
+import { isTaskType, type DatasetInfo, type FlowchartContext, type ModelInfo, type TaskType } from '@aip/workflows';
+import { datasetClasses } from './views.ts';
+
+/** The dataset and model ids a (possibly malformed) graph refers to. */
+export function referencedIds(graph: unknown): { datasetIds: string[]; modelIds: string[] } {
+  const datasetIds = new Set<string>();
+  const modelIds = new Set<string>();
+  const nodes = (graph as { nodes?: unknown } | null)?.nodes;
+  for (const node of Array.isArray(nodes) ? nodes : []) {
+    const data = (node as { data?: Record<string, unknown> } | null)?.data;
+    if (!data || typeof data !== 'object') continue;
+    if (typeof data.datasetId === 'string') datasetIds.add(data.datasetId);
+    if (typeof data.modelId === 'string') modelIds.add(data.modelId);
+    if (typeof data.initModelId === 'string') modelIds.add(data.initModelId);
+  }
+  return { datasetIds: [...datasetIds], modelIds: [...modelIds] };
+}
+
+const FORMAT_TASKS: Record<string, readonly TaskType[]> = Object.fromEntries(
+  DATASET_FORMATS.map((format) => [format, formatTasks(format).filter(isTaskType)]),
+);
+
+export async function flowchartContext(db: Database, userId: string, graph: unknown): Promise<FlowchartContext> {
+  const { datasetIds, modelIds } = referencedIds(graph);
+  const context: FlowchartContext = { datasets: {}, models: {}, formatTasks: FORMAT_TASKS };
+  if (datasetIds.length > 0) {
+    const rows = await db
+      .select()
+      .from(datasets)
+      .where(and(inArray(datasets.id, datasetIds), or(eq(datasets.ownerId, userId), eq(datasets.visibility, 'public'))));
+    for (const row of rows) {
+      const info: DatasetInfo = {
+        // A dataset whose format is not known yet cannot feed anything; the status says why.
+        format: row.format ?? '',
+        classes: datasetClasses(row.stats),
+        status: row.status,
+        name: row.name,
+      };
+      context.datasets[row.id] = info;
+    }
+  }
+  if (modelIds.length > 0) {
+    const rows = await db
+      .select()
+      .from(models)
+      .where(and(inArray(models.id, modelIds), or(eq(models.ownerId, userId), eq(models.visibility, 'public'))));
+    for (const row of rows) {
+      if (!isTaskType(row.task)) continue;
+      const info: ModelInfo = { task: row.task, classes: row.classes, arch: row.arch, name: row.name };
+      context.models[row.id] = info;
+    }
+  }
+  return context;
+}

@@ -1,0 +1,4 @@
+/** @aip/api: the AIP HTTP API (Fastify). The caller (infra's start script) owns the server. */
+export { buildApp } from './app.ts';
+export { DEFAULT_UPLOAD_MAX_BYTES, type ApiConfig, type AppDeps } from './deps.ts';
+export { ensureAdminToken, hashToken, type EnsuredAdmin } from './auth.ts';

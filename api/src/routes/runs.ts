@@ -1,0 +1,285 @@
+import type { Readable } from 'node:stream';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { and, asc, desc, eq } from 'drizzle-orm';
+import { BlobNotFoundError, bundles, flowcharts, newId, ID_PREFIX, runs, stageRuns } from '@aip/platform';
+import { FlowchartInvalidError, compileFlowchart, type Plan } from '@aip/workflows';
+import type { AppDeps } from '../deps.ts';
+import { userOf } from '../auth.ts';
+import { ApiError, errorResponses, notFound } from '../errors.ts';
+import { flowchartContext } from '../flowchart-context.ts';
+import { stageViews } from '../run-stages.ts';
+import { DateTime, IdParams, Json, Literals, Nullable, iso } from '../views.ts';
+import { workflowStarter } from '../workflows.ts';
+
+const RunStatusSchema = Literals(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
+
+const StageSchema = Type.Object({
+  nodeId: Type.String(),
+  name: Type.String(),
+  task: Type.String(),
+  state: Type.String({
+    description: 'pending | preparing | awaiting_labels | training | evaluating | registering | succeeded | failed | cancelled | skipped',
+  }),
+  progress: Type.Number({ minimum: 0, maximum: 1 }),
+  message: Nullable(Type.String({ description: 'The error of a failed stage, else the latest progress note.' })),
+  progressDetail: Nullable(Json),
+  metrics: Nullable(Json),
+  modelId: Nullable(Type.String()),
+  datasetId: Nullable(Type.String({ description: 'The data this stage trained on (possibly derived).' })),
+  userError: Nullable(Type.Boolean({ description: 'True when a failure is due to the data or settings.' })),
+  startedAt: Nullable(DateTime),
+  finishedAt: Nullable(DateTime),
+});
+
+const RunSummarySchema = Type.Object({
+  id: Type.String(),
+  flowchartId: Nullable(Type.String()),
+  flowchartRevision: Type.Integer(),
+  workflowId: Type.String(),
+  status: RunStatusSchema,
+  error: Nullable(Type.String()),
+  createdAt: DateTime,
+  startedAt: Nullable(DateTime),
+  finishedAt: Nullable(DateTime),
+});
+
+const RunSchema = Type.Object({
+  ...RunSummarySchema.properties,
+  metrics: Nullable(Json),
+  bundle: Nullable(Type.Object({ size: Type.Integer(), sha256: Type.String() })),
+  stages: Type.Array(StageSchema, { description: 'Every stage of the run in plan order; `pending` until it starts.' }),
+});
+
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+
+function runSummary(row: typeof runs.$inferSelect) {
+  return {
+    id: row.id,
+    flowchartId: row.flowchartId,
+    flowchartRevision: row.flowchartRevision,
+    workflowId: row.workflowId,
+    status: row.status,
+    error: row.error,
+    createdAt: iso(row.createdAt)!,
+    startedAt: iso(row.startedAt),
+    finishedAt: iso(row.finishedAt),
+  };
+}
+
+const runRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
+  const { db, blobs } = deps;
+  const workflows = workflowStarter(deps.temporal, deps.config.taskQueues);
+
+  const ownRun = async (userId: string, runId: string) => {
+    const [row] = await db
+      .select()
+      .from(runs)
+      .where(and(eq(runs.id, runId), eq(runs.ownerId, userId)));
+    if (!row) throw notFound('Run', runId);
+    return row;
+  };
+
+  app.post(
+    '/flowcharts/:id/runs',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Start training a flowchart (its current revision)',
+        description: 'Validates and compiles the flowchart; a flowchart with problems answers 400 listing every one.',
+        params: IdParams,
+        response: {
+          201: Type.Object({ id: Type.String(), workflowId: Type.String() }),
+          ...errorResponses(400, 401, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const user = userOf(request);
+      const [flowchart] = await db
+        .select()
+        .from(flowcharts)
+        .where(and(eq(flowcharts.id, request.params.id), eq(flowcharts.ownerId, user.id)));
+      if (!flowchart) throw notFound('Flowchart', request.params.id);
+
+      let plan;
+      try {
+        plan = compileFlowchart(flowchart.graph, await flowchartContext(db, user.id, flowchart.graph));
+      } catch (error) {
+        if (error instanceof FlowchartInvalidError) {
+          throw new ApiError(400, 'invalid_flowchart', error.message, error.problems);
+        }
+        throw error;
+      }
+
+      const runId = newId(ID_PREFIX.run);
+      await db.insert(runs).values({
+        id: runId,
+        ownerId: user.id,
+        flowchartId: flowchart.id,
+        flowchartRevision: flowchart.revision,
+        graph: flowchart.graph,
+        plan,
+        workflowId: runId,
+        status: 'queued',
+      });
+      try {
+        await workflows.startRun({ runId, plan, heartbeatTimeoutMs: deps.config.heartbeatTimeoutMs });
+      } catch (error) {
+        // A run whose workflow never started would show `queued` forever.
+        const message = error instanceof Error ? error.message : String(error);
+        await db
+          .update(runs)
+          .set({ status: 'failed', error: `The run could not be started: ${message}`, finishedAt: new Date() })
+          .where(eq(runs.id, runId));
+        throw error;
+      }
+      return reply.status(201).send({ id: runId, workflowId: runId });
+    },
+  );
+
+  app.get(
+    '/runs',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Your runs, newest first',
+        querystring: Type.Object({ flowchartId: Type.Optional(Type.String()) }),
+        response: { 200: Type.Array(RunSummarySchema), ...errorResponses(401) },
+      },
+    },
+    async (request) => {
+      const user = userOf(request);
+      const { flowchartId } = request.query;
+      const rows = await db
+        .select()
+        .from(runs)
+        .where(and(eq(runs.ownerId, user.id), flowchartId ? eq(runs.flowchartId, flowchartId) : undefined))
+        .orderBy(desc(runs.createdAt));
+      return rows.map(runSummary);
+    },
+  );
+
+  app.get(
+    '/runs/:id',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'A run: status, stages (with progress and metrics) and its bundle',
+        params: IdParams,
+        response: { 200: RunSchema, ...errorResponses(401, 404) },
+      },
+    },
+    async (request) => {
+      const run = await ownRun(userOf(request).id, request.params.id);
+      const [stageRows, [bundle]] = await Promise.all([
+        db.select().from(stageRuns).where(eq(stageRuns.runId, run.id)).orderBy(asc(stageRuns.startedAt)),
+        db.select().from(bundles).where(eq(bundles.runId, run.id)),
+      ]);
+      return {
+        ...runSummary(run),
+        metrics: run.metrics ?? null,
+        bundle: bundle ? { size: bundle.size, sha256: bundle.sha256 } : null,
+        stages: stageViews((run.plan as Plan).stages, stageRows),
+      };
+    },
+  );
+
+  app.post(
+    '/runs/:id/cancel',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Cancel a run (its stages stop at their next checkpoint)',
+        params: IdParams,
+        response: {
+          202: Type.Object({ id: Type.String(), status: Type.Literal('cancelling') }),
+          ...errorResponses(401, 404, 409),
+        },
+      },
+    },
+    async (request, reply) => {
+      const run = await ownRun(userOf(request).id, request.params.id);
+      if (TERMINAL.has(run.status)) {
+        throw new ApiError(409, 'conflict', `Run ${run.id} has already ${run.status === 'cancelled' ? 'been cancelled' : run.status}.`);
+      }
+      if (!(await workflows.cancel(run.workflowId))) {
+        throw new ApiError(409, 'conflict', `Run ${run.id} is no longer running.`);
+      }
+      return reply.status(202).send({ id: run.id, status: 'cancelling' as const });
+    },
+  );
+
+  app.get(
+    '/runs/:id/bundle',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Download the deployment bundle (zip) of a finished run',
+        params: IdParams,
+        produces: ['application/zip'],
+        response: {
+          200: Type.Unsafe<Readable>({ type: 'string', format: 'binary', description: 'The bundle zip' }),
+          ...errorResponses(401, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const run = await ownRun(userOf(request).id, request.params.id);
+      const [bundle] = await db.select().from(bundles).where(eq(bundles.runId, run.id));
+      const missing = () =>
+        new ApiError(
+          404,
+          'bundle_not_ready',
+          `Run ${run.id} has no bundle yet (status: ${run.status}); it is packaged after every stage has succeeded.`,
+        );
+      if (!bundle) throw missing();
+      let stream;
+      try {
+        stream = await blobs.get(bundle.blobKey);
+      } catch (error) {
+        if (error instanceof BlobNotFoundError) throw missing();
+        throw error;
+      }
+      return reply
+        .type('application/zip')
+        .header('content-length', bundle.size)
+        .header('content-disposition', `attachment; filename=aip-bundle-${run.id}.zip`)
+        .send(stream);
+    },
+  );
+
+  app.get(
+    '/runs/:id/stages/:nodeId/log',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: "A stage's training log (the trainer's output, progress events included)",
+        params: Type.Object({ id: Type.String(), nodeId: Type.String() }),
+        produces: ['text/plain'],
+        response: {
+          200: Type.Unsafe<Readable>({ type: 'string', description: 'The log, as plain text' }),
+          ...errorResponses(401, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const run = await ownRun(userOf(request).id, request.params.id);
+      const [stage] = await db
+        .select()
+        .from(stageRuns)
+        .where(and(eq(stageRuns.runId, run.id), eq(stageRuns.nodeId, request.params.nodeId)));
+      const missing = () =>
+        new ApiError(404, 'log_not_ready', `Stage "${request.params.nodeId}" of run ${run.id} has no training log yet.`);
+      if (!stage?.logBlob) throw missing();
+      try {
+        return reply.type('text/plain; charset=utf-8').send(await blobs.get(stage.logBlob));
+      } catch (error) {
+        if (error instanceof BlobNotFoundError) throw missing();
+        throw error;
+      }
+    },
+  );
+};
+
+export default runRoutes;

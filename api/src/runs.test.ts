@@ -1,0 +1,161 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { bundles, datasets, newId, runs, stageRuns } from '@aip/platform';
+import { startHarness, startedWorkflow, type Harness } from './test-support.ts';
+
+/** dataset → detector (round, angular) → classifier of the round objects. */
+function cascade(datasetId: string) {
+  return {
+    nodes: [
+      { id: 'data', type: 'dataset', position: { x: 0, y: 0 }, data: { datasetId } },
+      { id: 'detect', type: 'detection', position: { x: 200, y: 0 }, data: { classes: ['round', 'angular'], label: 'Find shapes' } },
+      {
+        id: 'round-kind',
+        type: 'classification',
+        position: { x: 400, y: 0 },
+        data: { classes: ['circle', 'ring'], parentClass: 'round', epochs: 3 },
+      },
+    ],
+    edges: [
+      { id: 'e1', source: 'data', target: 'detect' },
+      { id: 'e2', source: 'detect', target: 'round-kind' },
+    ],
+  };
+}
+
+describe('API flowcharts and runs (PGlite, local blob store, Temporal dev server)', () => {
+  let h: Harness;
+  let readyDataset: string;
+  beforeAll(async () => {
+    h = await startHarness();
+    readyDataset = newId('ds');
+    await h.db.insert(datasets).values({
+      id: readyDataset,
+      ownerId: h.userId,
+      name: 'shapes',
+      format: 'detection',
+      status: 'ready',
+      stats: { classes: ['angular', 'circle', 'ring', 'round'], images: 40 },
+      blobPrefix: `datasets/${readyDataset}/`,
+    });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const post = (url: string, payload?: object) => h.app.inject({ method: 'POST', url, headers: h.auth, ...(payload ? { payload } : {}) });
+
+  it('stores drafts with their problems, and bumps the revision on save', async () => {
+    const draft = await post('/api/flowcharts', { name: 'draft', graph: cascade('ds_missing') });
+    expect(draft.statusCode).toBe(201);
+    const { id, revision, problems } = draft.json();
+    expect(revision).toBe(1);
+    expect(problems).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'dataset_not_found', nodeId: 'data' })]));
+
+    const saved = await h.app.inject({ method: 'PUT', url: `/api/flowcharts/${id}`, headers: h.auth, payload: { graph: cascade(readyDataset) } });
+    expect(saved.statusCode).toBe(200);
+    expect(saved.json()).toEqual({ id, revision: 2, problems: [] });
+
+    const shown = await h.app.inject({ url: `/api/flowcharts/${id}`, headers: h.auth });
+    expect(shown.json()).toMatchObject({ id, name: 'draft', revision: 2, problems: [], graph: { edges: [{ id: 'e1' }, { id: 'e2' }] } });
+    expect(shown.json().graph.nodes[1].data.label).toBe('Find shapes');
+    const list = await h.app.inject({ url: '/api/flowcharts', headers: h.auth });
+    expect(list.json()).toEqual([expect.objectContaining({ id, name: 'draft', revision: 2 })]);
+
+    const malformed = await post('/api/flowcharts', { name: 'x', graph: { nodes: 'no' } });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json().error.code).toBe('bad_request');
+  });
+
+  it('refuses to run a flowchart with problems, listing them, and starts nothing', async () => {
+    const bad = await post('/api/flowcharts', {
+      name: 'bad',
+      graph: { nodes: [{ id: 'c', type: 'classification', position: { x: 0, y: 0 }, data: { classes: ['a', 'b'] } }], edges: [] },
+    });
+    const res = await post(`/api/flowcharts/${bad.json().id}/runs`);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ code: 'invalid_flowchart', problems: [expect.objectContaining({ code: 'missing_input', nodeId: 'c' })] });
+    expect(await h.db.select().from(runs)).toHaveLength(0);
+    expect((await post('/api/flowcharts/fc_nope/runs')).statusCode).toBe(404);
+  });
+
+  it('runs a valid flowchart: run row, workflow started with the plan, status with pending stages, cancel, bundle', async () => {
+    const flowchart = (await post('/api/flowcharts', { name: 'shapes', graph: cascade(readyDataset) })).json();
+    const res = await post(`/api/flowcharts/${flowchart.id}/runs`);
+    expect(res.statusCode).toBe(201);
+    const { id: runId, workflowId } = res.json();
+    h.started.add(workflowId);
+    expect(workflowId).toBe(runId);
+
+    const wf = await startedWorkflow(h.temporal, workflowId);
+    expect(wf.type).toBe('runFlowchartWorkflow');
+    expect(wf.taskQueue).toBe(h.taskQueue);
+    expect(wf.args).toHaveLength(1);
+    const [args] = wf.args as [{ runId: string; heartbeatTimeoutMs: number; plan: { version: number; stages: { nodeId: string; input: unknown; labelMap: unknown }[] } }];
+    expect(args.runId).toBe(runId);
+    expect(args.heartbeatTimeoutMs).toBe(12_345);
+    expect(args).toMatchObject({ gpuTaskQueue: `${h.taskQueue}-gpu` });
+    expect(args.plan.version).toBe(1);
+    expect(args.plan.stages.map((s) => s.nodeId)).toEqual(['detect', 'round-kind']);
+    expect(args.plan.stages[1]!.input).toEqual({ kind: 'stage', nodeId: 'detect', class: 'round' });
+    expect(args.plan.stages[0]!.labelMap).toEqual({ circle: 'round', ring: 'round' });
+
+    const [row] = await h.db.select().from(runs).where(eq(runs.id, runId));
+    expect(row).toMatchObject({ flowchartId: flowchart.id, flowchartRevision: 1, status: 'queued', workflowId });
+
+    // The workers mirror stage state; only the detector has reported so far.
+    await h.db.insert(stageRuns).values({
+      id: newId('sr'),
+      runId,
+      nodeId: 'detect',
+      state: 'training',
+      progress: 0.5,
+      progressDetail: { epoch: 2, epochs: 4, message: 'epoch 2/4' },
+    });
+    const status = await h.app.inject({ url: `/api/runs/${runId}`, headers: h.auth });
+    expect(status.statusCode).toBe(200);
+    expect(status.json()).toMatchObject({
+      id: runId,
+      flowchartId: flowchart.id,
+      status: 'queued',
+      error: null,
+      startedAt: null,
+      finishedAt: null,
+      metrics: null,
+      bundle: null,
+      stages: [
+        { nodeId: 'detect', name: 'Find shapes', task: 'detection', state: 'training', progress: 0.5, message: 'epoch 2/4', metrics: null, modelId: null },
+        { nodeId: 'round-kind', name: 'round-kind', task: 'classification', state: 'pending', progress: 0, message: null, metrics: null, modelId: null },
+      ],
+    });
+    expect(typeof status.json().createdAt).toBe('string');
+    const listed = await h.app.inject({ url: `/api/runs?flowchartId=${flowchart.id}`, headers: h.auth });
+    expect(listed.json().map((r: { id: string }) => r.id)).toEqual([runId]);
+
+    const bundleKey = `bundles/${runId}.zip`;
+    const missing = await h.app.inject({ url: `/api/runs/${runId}/bundle`, headers: h.auth });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error).toMatchObject({ code: 'bundle_not_ready', message: expect.stringContaining('no bundle yet') });
+
+    const zip = Buffer.from('PK\u0005\u0006'.padEnd(22, '\u0000'), 'latin1');
+    await h.blobs.put(bundleKey, zip);
+    await h.db.insert(bundles).values({ id: newId('bdl'), runId, blobKey: bundleKey, size: zip.length, sha256: 'abc' });
+    const download = await h.app.inject({ url: `/api/runs/${runId}/bundle`, headers: h.auth });
+    expect(download.statusCode).toBe(200);
+    expect(download.headers['content-type']).toBe('application/zip');
+    expect(download.headers['content-disposition']).toBe(`attachment; filename=aip-bundle-${runId}.zip`);
+    expect(download.rawPayload.equals(zip)).toBe(true);
+    expect((await h.app.inject({ url: `/api/runs/${runId}`, headers: h.auth })).json().bundle).toEqual({ size: zip.length, sha256: 'abc' });
+
+    const cancel = await post(`/api/runs/${runId}/cancel`);
+    expect(cancel.statusCode).toBe(202);
+    expect(cancel.json()).toEqual({ id: runId, status: 'cancelling' });
+    const history = await h.temporal.workflow.getHandle(workflowId).fetchHistory();
+    expect(history.events?.some((e) => e.workflowExecutionCancelRequestedEventAttributes)).toBe(true);
+
+    await h.db.update(runs).set({ status: 'cancelled' }).where(eq(runs.id, runId));
+    expect((await post(`/api/runs/${runId}/cancel`)).statusCode).toBe(409);
+    expect((await post('/api/runs/run_nope/cancel')).statusCode).toBe(404);
+    expect((await h.app.inject({ url: '/api/runs/run_nope', headers: h.auth })).statusCode).toBe(404);
+  });
+});

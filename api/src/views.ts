@@ -1,0 +1,183 @@
+/**
+ * What the API shows of each table row: the response schemas (TypeBox, for validation-free fast
+ * serialization and the OpenAPI document) and the row → view mappers. Dates are ISO strings.
+ */
+import { Type, type Static } from 'typebox';
+import type { Dataset, Flowchart, Model } from '@aip/platform';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+const DateTime = Type.String({ format: 'date-time' });
+/** Free-form JSON (metrics, stats): serialized as is. */
+const Json = Type.Unknown();
+
+/** A string restricted to `values` (one JSON Schema enum, typed as the union of the values). */
+export const Literals = <const T extends readonly string[]>(values: T, options: { description?: string } = {}) =>
+  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+
+export const iso = (date: Date | null | undefined): string | null => (date ? date.toISOString() : null);
+
+export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+
+export const VisibilitySchema = Literals(['private', 'public']);
+
+// ---- datasets ----
+
+export const DatasetProblemSchema = Type.Object(
+  {
+    file: Type.Optional(Type.String()),
+    line: Type.Optional(Type.Integer()),
+    message: Type.String(),
+  },
+  { additionalProperties: true },
+);
+
+export const DatasetSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  status: Literals(['uploading', 'validating', 'ready', 'invalid'], {
+    description: '`validating` until the ingest workflow has checked and normalized the upload.',
+  }),
+  format: Nullable(Type.String({ description: 'classification | detection; null until detected' })),
+  classes: Type.Array(Type.String(), { description: 'The labels found in the dataset (sorted).' }),
+  stats: Nullable(Json),
+  /** Validation problems (line-numbered) when invalid. */
+  problems: Type.Array(DatasetProblemSchema),
+  report: Nullable(Json),
+  visibility: VisibilitySchema,
+  owned: Type.Boolean({ description: 'True when the caller owns the dataset.' }),
+  parentDatasetId: Nullable(Type.String()),
+  sourceRunId: Nullable(Type.String()),
+  sourceNodeId: Nullable(Type.String()),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+});
+export type DatasetView = Static<typeof DatasetSchema>;
+
+export function datasetClasses(stats: unknown): string[] {
+  const classes = (stats as { classes?: unknown } | null)?.classes;
+  return Array.isArray(classes) ? classes.filter((c): c is string => typeof c === 'string') : [];
+}
+
+function reportProblems(report: unknown): DatasetView['problems'] {
+  const problems = (report as { problems?: unknown } | null)?.problems;
+  if (!Array.isArray(problems)) return [];
+  return problems.filter((p): p is DatasetView['problems'][number] => typeof p?.message === 'string');
+}
+
+export function datasetView(row: Dataset, userId: string): DatasetView {
+  return {
+    id: row.id,
+    name: row.name,
+    status: row.status,
+    format: row.format,
+    classes: datasetClasses(row.stats),
+    stats: row.stats ?? null,
+    problems: reportProblems(row.report),
+    report: row.report ?? null,
+    visibility: row.visibility,
+    owned: row.ownerId === userId,
+    parentDatasetId: row.parentDatasetId,
+    sourceRunId: row.sourceRunId,
+    sourceNodeId: row.sourceNodeId,
+    createdAt: iso(row.createdAt)!,
+    updatedAt: iso(row.updatedAt)!,
+  };
+}
+
+// ---- models ----
+
+export const ModelSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  task: Type.String(),
+  arch: Type.String(),
+  classes: Type.Array(Type.String()),
+  parentClass: Nullable(Type.String({ description: 'For a model fed by a detector: the class it refines.' })),
+  metrics: Nullable(Json),
+  visibility: VisibilitySchema,
+  owned: Type.Boolean(),
+  origin: Type.Object({
+    kind: Type.String({ description: 'run | upload | refinery' }),
+    runId: Nullable(Type.String()),
+    nodeId: Nullable(Type.String()),
+    refineryTaskId: Nullable(Type.String()),
+    initModelId: Nullable(Type.String({ description: 'The model whose weights started training.' })),
+  }),
+  createdAt: DateTime,
+});
+export type ModelView = Static<typeof ModelSchema>;
+
+export function modelView(row: Model, userId: string): ModelView {
+  return {
+    id: row.id,
+    name: row.name,
+    task: row.task,
+    arch: row.arch,
+    classes: row.classes,
+    parentClass: row.parentClass,
+    metrics: row.metrics ?? null,
+    visibility: row.visibility,
+    owned: row.ownerId === userId,
+    origin: {
+      kind: row.origin,
+      runId: row.originRunId,
+      nodeId: row.originNodeId,
+      refineryTaskId: row.refineryTaskId,
+      initModelId: row.initModelId,
+    },
+    createdAt: iso(row.createdAt)!,
+  };
+}
+
+// ---- flowcharts ----
+
+export const FlowchartProblemSchema = Type.Object(
+  {
+    code: Type.String(),
+    nodeId: Type.Optional(Type.String()),
+    edgeId: Type.Optional(Type.String()),
+    message: Type.String(),
+  },
+  { description: 'One problem found by the flowchart validator, tied to the node or edge it is about.' },
+);
+
+/**
+ * Loose on purpose: drafts may be invalid, and the validator reports what is wrong in sentences
+ * (as `problems`) rather than as a JSON Schema rejection.
+ */
+export const GraphSchema = Type.Object(
+  {
+    nodes: Type.Array(Type.Object({}, { additionalProperties: true })),
+    edges: Type.Array(Type.Object({}, { additionalProperties: true })),
+  },
+  {
+    additionalProperties: true,
+    description: 'Svelte Flow shape: {nodes: [{id, type, position, data}], edges: [{id, source, target}]}.',
+  },
+);
+
+export const FlowchartSummarySchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  revision: Type.Integer(),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+});
+
+export const FlowchartSchema = Type.Object({
+  ...FlowchartSummarySchema.properties,
+  graph: GraphSchema,
+  problems: Type.Array(FlowchartProblemSchema, { description: 'Empty when the flowchart can run.' }),
+});
+
+export function flowchartSummary(row: Flowchart): Static<typeof FlowchartSummarySchema> {
+  return {
+    id: row.id,
+    name: row.name,
+    revision: row.revision,
+    createdAt: iso(row.createdAt)!,
+    updatedAt: iso(row.updatedAt)!,
+  };
+}
+
+export { Nullable, DateTime, Json };
