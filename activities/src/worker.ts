@@ -46,6 +46,7 @@ const quietBundlerLogger = {
 export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet> {
   const connection = await NativeConnection.connect({ address: options.address });
   const queues = { ...TASK_QUEUES, ...options.taskQueues };
+  const identity = options.identity ? { identity: options.identity } : {};
   const workers: Worker[] = [];
   for (const role of options.roles) {
     if (role === 'orchestration') {
@@ -56,7 +57,7 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
           taskQueue: queues.orchestration,
           workflowBundle: await workflowBundle(),
           activities: options.activities,
-          identity: options.identity,
+          ...identity,
         }),
       );
     } else {
@@ -68,7 +69,7 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
           taskQueue: queues.gpu,
           activities: { trainStage: options.activities.trainStage },
           maxConcurrentActivityTaskExecutions: options.trainingSlots ?? 1,
-          identity: options.identity,
+          ...identity,
         }),
       );
     }
