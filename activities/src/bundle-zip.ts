@@ -10,12 +10,13 @@ export interface BundleContents {
   spec: PipelineSpecFile;
   /** stage id → local path of its model.onnx */
   models: Record<string, string>;
-  /** The serving runtime and its deployment files, paths inside the bundle → local source. */
-  runtime: Array<{ path: string; source: string }>;
+  /** The serving runtime and its deployment files: path inside the bundle, local source, mode. */
+  runtime: Array<{ path: string; source: string; mode: number }>;
 }
 
-const EXECUTABLE = 0o100755;
-const REGULAR = 0o100644;
+/** Regular-file type bits: zip readers take the mode from the upper half of the attributes. */
+const FILE = 0o100000;
+const REGULAR = FILE | 0o644;
 
 export async function writeBundleZip(
   contents: BundleContents,
@@ -31,7 +32,7 @@ export async function writeBundleZip(
     zip.addFile(source, stage.model, { mode: REGULAR });
   }
   for (const file of contents.runtime) {
-    zip.addFile(file.source, file.path, { mode: file.path.endsWith('.sh') ? EXECUTABLE : REGULAR });
+    zip.addFile(file.source, file.path, { mode: FILE | file.mode });
   }
   zip.end();
   await pipeline(zip.outputStream, createWriteStream(outFile));

@@ -86,6 +86,12 @@ aip_setup_test_packages() {
   fi
   export AIP_PG_BIN
   AIP_PG_BIN="$(aip_pg_bindir)"
+  # The end-to-end test unpacks the bundle the way its README tells a user to.
+  if command -v unzip >/dev/null; then
+    aip_skip "unzip found"
+  else
+    aip_apt_install unzip
+  fi
 }
 
 # --- Python virtualenv ------------------------------------------------------------------------

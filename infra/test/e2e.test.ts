@@ -16,7 +16,6 @@ import { Client, Connection } from '@temporalio/client';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { buildApp, ensureAdminToken } from '@aip/api';
-import { extractZip } from '@aip/datasets-spec';
 import { loadConfig, openBlobStore, openDatabase } from '@aip/platform';
 import { COARSE_OF, drawShapeImages, writeDetectionZip, type ShapeImage } from '../src/testing/shapes-dataset.ts';
 import { repoRoot } from '../src/paths.ts';
@@ -172,12 +171,13 @@ describe('end to end (Temporal, PostgreSQL, S3, trainer, serving)', () => {
     expect(started.status).toBe(201);
     runId = started.body.id;
 
-    // Kill the worker once the detector has finished at least one epoch, then start a new one.
+    // Kill the worker once the detector has finished (and checkpointed) its first epoch, then
+    // start a new one: the training attempt is retried there and resumes from the checkpoint.
     await waitFor(
       async () => (await call('GET', `/api/runs/${runId}`)).body,
       (run) => {
         const detect = run.stages.find((stage: { nodeId: string }) => stage.nodeId === 'detect');
-        return (detect?.state === 'training' && detect.progress > 0) || FINISHED.includes(run.status);
+        return (detect?.state === 'training' && (detect.progressDetail?.epoch ?? 0) >= 2) || FINISHED.includes(run.status);
       },
       15 * 60_000,
     );
@@ -215,7 +215,8 @@ describe('end to end (Temporal, PostgreSQL, S3, trainer, serving)', () => {
     const zipPath = path.join(tmp, 'bundle.zip');
     await writeFile(zipPath, Buffer.from(await response.arrayBuffer()));
     const bundleDir = path.join(tmp, 'bundle');
-    await extractZip(zipPath, bundleDir);
+    // As the bundle's README says: unzip (which keeps deploy.sh executable) and ./deploy.sh.
+    await run('unzip', ['-q', zipPath, '-d', bundleDir]);
     const pipeline = JSON.parse(await readFile(path.join(bundleDir, 'pipeline.json'), 'utf8'));
     expect(pipeline.stages.map((s: { id: string }) => s.id).sort()).toEqual(['angular-kind', 'detect', 'round-kind']);
 
@@ -226,9 +227,15 @@ describe('end to end (Temporal, PostgreSQL, S3, trainer, serving)', () => {
       stdio: ['ignore', 'inherit', 'inherit'],
       detached: true,
     });
+    let deployFailure: Error | undefined;
+    bundleServer.once('error', (error) => (deployFailure = error));
+    bundleServer.once('exit', (code) => (deployFailure = new Error(`deploy.sh exited with ${code}`)));
     const url = `http://127.0.0.1:${port}`;
     await waitFor(
-      () => fetch(`${url}/healthz`).then((r) => r.status).catch(() => 0),
+      async () => {
+        if (deployFailure) throw deployFailure;
+        return fetch(`${url}/healthz`).then((r) => r.status).catch(() => 0);
+      },
       (status) => status === 200,
       5 * 60_000,
     );
@@ -301,6 +308,14 @@ async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, t
     if (Date.now() > deadline) throw new Error(`timed out; last value: ${JSON.stringify(value).slice(0, 2000)}`);
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
+}
+
+function run(command: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: 'inherit' });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited with ${code}`))));
+  });
 }
 
 function freePort(): Promise<number> {
