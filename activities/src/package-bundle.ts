@@ -5,6 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { eq } from 'drizzle-orm';
 import { newId, schema } from '@aip/platform';
 import { bundleRuntimeFiles } from '@aip/serving';
 import type { Plan } from '@aip/workflows';
@@ -15,14 +16,20 @@ import { writePipelineFolder } from './pipeline-folder.ts';
 
 export async function packageBundle(
   deps: ActivityDeps,
-  input: { runId: string; plan: Plan; models: Record<string, string>; name?: string },
+  input: { runId: string; plan: Plan; models: Record<string, string> },
 ): Promise<{ bundleKey: string; size: number; sha256: string }> {
   const { runId, plan } = input;
+  // The bundle is named after its flowchart, as people will find it among their deployments.
+  const [named] = await deps.db
+    .select({ name: schema.flowcharts.name })
+    .from(schema.runs)
+    .leftJoin(schema.flowcharts, eq(schema.runs.flowchartId, schema.flowcharts.id))
+    .where(eq(schema.runs.id, runId));
   const work = path.join(deps.config.workDir, 'runs', runId, 'bundle');
   await rm(work, { recursive: true, force: true });
   const { spec, modelFiles } = await writePipelineFolder(
     deps,
-    input.name ?? `AIP run ${runId}`,
+    named?.name ? `${named.name} (run ${runId})` : `run ${runId}`,
     plan.stages,
     input.models,
     path.join(work, 'pipeline'),
