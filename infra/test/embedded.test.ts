@@ -1,0 +1,99 @@
+/**
+ * `npm start`'s process on its embedded defaults (PGlite, local blob folder, both workers inside),
+ * against the Temporal dev server: it starts, prints where it is and its token, keeps the token in
+ * AIP_HOME/token, serves the API and the web app, ingests an upload, and stops cleanly.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../src/paths.ts';
+import { drawShapeImages, writeDetectionZip } from '../src/testing/shapes-dataset.ts';
+
+describe('embedded all-in-one process (Temporal, PGlite, local blobs)', () => {
+  let home: string | undefined;
+  afterAll(async () => {
+    if (home) await rm(home, { recursive: true, force: true });
+  });
+
+  it('starts, prints its URLs and token, ingests an upload and stops on SIGTERM', async () => {
+    const temporal = process.env.TEMPORAL_ADDRESS;
+    if (!temporal) throw new Error('TEMPORAL_ADDRESS is not set: run this test through `npm test`');
+    home = await mkdtemp(path.join(os.tmpdir(), 'aip-embedded-'));
+    const port = await freePort();
+    const suffix = Date.now().toString(36);
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'infra/src/main.ts')], {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        AIP_HOME: home,
+        AIP_PORT: String(port),
+        TEMPORAL_ADDRESS: temporal,
+        AIP_ORCHESTRATION_QUEUE: `embedded-${suffix}`,
+        AIP_GPU_QUEUE: `embedded-gpu-${suffix}`,
+        DATABASE_URL: '',
+        BLOB_URL: '',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await until(() => output.includes('Stop with Ctrl-C'), 120_000, () => output);
+      const token = (await readFile(path.join(home, 'token'), 'utf8')).trim();
+      expect(output).toContain(`Access token ${token}`);
+      expect(output).toContain(`http://127.0.0.1:${port}/`);
+      const base = `http://127.0.0.1:${port}`;
+      expect((await fetch(`${base}/`)).status).toBe(200);
+      expect((await fetch(`${base}/api/datasets`)).status).toBe(401);
+
+      const zip = path.join(home, 'shapes.zip');
+      await writeDetectionZip(await drawShapeImages(12, 5), zip);
+      const form = new FormData();
+      form.set('file', new Blob([await readFile(zip)]), 'shapes.zip');
+      const upload = await fetch(`${base}/api/datasets`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: form,
+      });
+      expect(upload.status).toBe(202);
+      const { id } = (await upload.json()) as { id: string };
+      let dataset: { status: string; stats?: { images: number } } = { status: 'validating' };
+      await until(
+        async () => {
+          const response = await fetch(`${base}/api/datasets/${id}`, { headers: { authorization: `Bearer ${token}` } });
+          dataset = (await response.json()) as typeof dataset;
+          return dataset.status === 'ready' || dataset.status === 'invalid';
+        },
+        60_000,
+        () => JSON.stringify(dataset),
+      );
+      expect(dataset.status).toBe('ready');
+      expect(dataset.stats?.images).toBe(12);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  }, 240_000);
+});
+
+async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, last: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out; last: ${last().slice(-2000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
