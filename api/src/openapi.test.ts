@@ -36,6 +36,7 @@ describe('API models, OpenAPI and web app (PGlite, Temporal dev server)', () => 
         'GET /api/runs/{id}',
         'POST /api/runs/{id}/cancel',
         'GET /api/runs/{id}/bundle',
+        'GET /api/runs/{id}/stages/{nodeId}/log',
         'GET /api/models',
         'GET /api/models/{id}',
       ].sort(),

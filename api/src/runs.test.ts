@@ -147,6 +147,17 @@ describe('API flowcharts and runs (PGlite, local blob store, Temporal dev server
     expect(download.rawPayload.equals(zip)).toBe(true);
     expect((await h.app.inject({ url: `/api/runs/${runId}`, headers: h.auth })).json().bundle).toEqual({ size: zip.length, sha256: 'abc' });
 
+    // The detector's training log, once the worker has stored it.
+    const logUrl = `/api/runs/${runId}/stages/detect/log`;
+    expect((await h.app.inject({ url: logUrl, headers: h.auth })).json().error.code).toBe('log_not_ready');
+    await h.blobs.put(`runs/${runId}/stages/detect/log.txt`, '{"event": "start"}\nepoch 1\n');
+    await h.db.update(stageRuns).set({ logBlob: `runs/${runId}/stages/detect/log.txt` }).where(eq(stageRuns.runId, runId));
+    const log = await h.app.inject({ url: logUrl, headers: h.auth });
+    expect(log.statusCode).toBe(200);
+    expect(log.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(log.body).toBe('{"event": "start"}\nepoch 1\n');
+    expect((await h.app.inject({ url: `/api/runs/${runId}/stages/nope/log`, headers: h.auth })).statusCode).toBe(404);
+
     const cancel = await post(`/api/runs/${runId}/cancel`);
     expect(cancel.statusCode).toBe(202);
     expect(cancel.json()).toEqual({ id: runId, status: 'cancelling' });
