@@ -97,7 +97,8 @@ aip_pg() {
   [[ -n "${AIP_PG_BIN:-}" && -x "$AIP_PG_BIN/$tool" ]] ||
     aip_die "PostgreSQL's $tool not found in AIP_PG_BIN=${AIP_PG_BIN:-<unset>} (run infra/scripts/setup.sh --for-tests)"
   if ((EUID == 0)); then
-    runuser -u postgres -- "$AIP_PG_BIN/$tool" "$@"
+    # From /: the postgres user may not be allowed into the clone's folder.
+    (cd / && runuser -u postgres -- "$AIP_PG_BIN/$tool" "$@")
   else
     "$AIP_PG_BIN/$tool" "$@"
   fi

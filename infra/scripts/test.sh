@@ -113,4 +113,7 @@ fi
 aip_log "summary:"
 for line in "${summary[@]}"; do aip_log "  $line"; done
 ((${#summary[@]} > 0)) || aip_die "no suite selected (AIP_TEST_SUITES=$suites; known: tsc,ruff,pytest,vitest,e2e)"
+# The closing line in the plain form CI systems read: suites passed and failed.
+failures="$(printf '%s\n' "${summary[@]}" | grep -c '^FAIL' || true)"
+echo "suites: $((${#summary[@]} - failures)) passed, $failures failed"
 exit "$failed"
