@@ -50,7 +50,11 @@ export async function recordStage(deps: ActivityDeps, input: StageProgress): Pro
     .onConflictDoUpdate({ target: [schema.stageRuns.runId, schema.stageRuns.nodeId], set: values });
 }
 
-/** Progress during training: frequent, so it only touches the progress columns. */
+/**
+ * Progress during training: frequent, so it only touches the progress columns. An `epoch` event
+ * is also appended to the stage's curve; a resumed job repeats no epoch, but an attempt that
+ * restarts from an earlier checkpoint replaces what it redoes.
+ */
 export async function recordStageProgress(
   deps: ActivityDeps,
   runId: string,
@@ -58,8 +62,17 @@ export async function recordStageProgress(
   progress: number,
   detail: Record<string, unknown>,
 ): Promise<void> {
+  const epoch = detail.event === 'epoch' && typeof detail.epoch === 'number' ? detail.epoch : undefined;
+  const epochs =
+    epoch === undefined
+      ? {}
+      : {
+          epochs: sql`(select coalesce(jsonb_agg(e order by (e->>'epoch')::int), '[]'::jsonb)
+              from jsonb_array_elements(${schema.stageRuns.epochs}) e where (e->>'epoch')::int < ${epoch})
+            || jsonb_build_array(${JSON.stringify(detail)}::jsonb)`,
+        };
   await deps.db
     .update(schema.stageRuns)
-    .set({ progress, progressDetail: detail, updatedAt: new Date() })
+    .set({ progress, progressDetail: detail, updatedAt: new Date(), ...epochs })
     .where(sql`${schema.stageRuns.runId} = ${runId} and ${schema.stageRuns.nodeId} = ${nodeId}`);
 }

@@ -19,6 +19,7 @@ export function stageViews(stages: PlanStage[], rows: StageRun[]) {
       progress: row?.progress ?? 0,
       message: row?.error ?? progressMessage(row?.progressDetail),
       progressDetail: row?.progressDetail ?? null,
+      epochs: row?.epochs ?? [],
       metrics: row?.metrics ?? null,
       modelId: row?.modelId ?? null,
       datasetId: row?.datasetId ?? null,

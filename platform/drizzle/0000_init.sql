@@ -118,6 +118,7 @@ CREATE TABLE "stage_runs" (
 	"state" text DEFAULT 'pending' NOT NULL,
 	"progress" double precision DEFAULT 0 NOT NULL,
 	"progress_detail" jsonb,
+	"epochs" jsonb DEFAULT '[]'::jsonb NOT NULL,
 	"metrics" jsonb,
 	"dataset_id" text,
 	"model_id" text,

@@ -24,6 +24,9 @@ const StageSchema = Type.Object({
   progress: Type.Number({ minimum: 0, maximum: 1 }),
   message: Nullable(Type.String({ description: 'The error of a failed stage, else the latest progress note.' })),
   progressDetail: Nullable(Json),
+  epochs: Type.Array(Json, {
+    description: "Each finished epoch's trainer event (epoch, loss, metric, metricName): the training curves.",
+  }),
   metrics: Nullable(Json),
   modelId: Nullable(Type.String()),
   datasetId: Nullable(Type.String({ description: 'The data this stage trained on (possibly derived).' })),

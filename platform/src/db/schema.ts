@@ -150,6 +150,8 @@ export const stageRuns = pgTable(
     progress: doublePrecision('progress').notNull().default(0),
     /** Last progress event (epoch, loss, eta …) for the UI. */
     progressDetail: jsonb('progress_detail'),
+    /** Every finished epoch's event (loss, validation metric), in order: the training curves. */
+    epochs: jsonb('epochs').$type<Array<Record<string, unknown>>>().notNull().default([]),
     metrics: jsonb('metrics'),
     /** The stage's prepared (possibly derived) dataset. */
     datasetId: text('dataset_id').references((): AnyPgColumn => datasets.id, { onDelete: 'set null' }),
