@@ -18,7 +18,7 @@ describe('embedded all-in-one process (Temporal, PGlite, local blobs)', () => {
     if (home) await rm(home, { recursive: true, force: true });
   });
 
-  it('starts, prints its URLs and token, ingests an upload and stops on SIGTERM', async () => {
+  it('starts, prints its URLs and token, ingests an upload and stops on SIGTERM; the API alone reopens it', async () => {
     const temporal = process.env.TEMPORAL_ADDRESS;
     if (!temporal) throw new Error('TEMPORAL_ADDRESS is not set: run this test through `npm test`');
     home = await mkdtemp(path.join(os.tmpdir(), 'aip-embedded-'));
@@ -77,6 +77,27 @@ describe('embedded all-in-one process (Temporal, PGlite, local blobs)', () => {
       child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
+
+    // The API's production entry point on the same state: same admin, same token, no workers.
+    const apiPort = await freePort();
+    const api = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'infra/src/api.ts')], {
+      cwd: repoRoot,
+      env: { ...process.env, AIP_HOME: home, AIP_PORT: String(apiPort), AIP_HOST: '127.0.0.1', TEMPORAL_ADDRESS: temporal },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let apiOutput = '';
+    api.stdout.on('data', (chunk: Buffer) => (apiOutput += chunk.toString()));
+    const apiExited = new Promise<number | null>((resolve) => api.once('exit', (code) => resolve(code)));
+    try {
+      await until(() => apiOutput.includes('AIP API listening'), 60_000, () => apiOutput);
+      const token = (await readFile(path.join(home, 'token'), 'utf8')).trim();
+      const listed = await fetch(`http://127.0.0.1:${apiPort}/api/datasets`, { headers: { authorization: `Bearer ${token}` } });
+      expect(listed.status).toBe(200);
+      expect(((await listed.json()) as unknown[]).length).toBe(1);
+    } finally {
+      api.kill('SIGTERM');
+    }
+    expect(await apiExited).toBe(0);
   }, 240_000);
 });
 
