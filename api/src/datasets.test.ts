@@ -104,6 +104,41 @@ describe('API datasets (PGlite, local blob store, Temporal dev server)', () => {
     }
   });
 
+  it('pages through a ready dataset\'s labelled images and serves only the images its manifest lists', async () => {
+    const id = newId('ds');
+    const prefix = `datasets/${id}/normalized`;
+    const png = Buffer.from('89504e470d0a1a0a', 'hex');
+    const entries = [
+      { path: 'images/a b.png', width: 8, height: 8, split: 'train', boxes: [{ x1: 1, y1: 1, x2: 4, y2: 4, label: 'cat' }] },
+      { path: 'images/c.png', width: 8, height: 8, split: 'test', boxes: [] },
+    ];
+    await h.blobs.put(`${prefix}/manifest.jsonl`, entries.map((e) => JSON.stringify(e)).join('\n'));
+    await h.blobs.put(`${prefix}/images/a b.png`, png);
+    await h.blobs.put(`${prefix}/secret.txt`, 'not an image of the dataset');
+    await h.db.insert(datasets).values({ id, ownerId: h.userId, name: 'boxes', status: 'ready', format: 'detection', blobPrefix: `datasets/${id}/` });
+
+    const page = await h.app.inject({ url: `/api/datasets/${id}/samples?limit=1`, headers: h.auth });
+    expect(page.statusCode).toBe(200);
+    expect(page.json()).toEqual({ total: 2, items: [{ ...entries[0], url: `/api/datasets/${id}/files/images/a%20b.png` }] });
+    const tests = await h.app.inject({ url: `/api/datasets/${id}/samples?split=test`, headers: h.auth });
+    expect(tests.json().items.map((item: { path: string }) => item.path)).toEqual(['images/c.png']);
+
+    const image = await h.app.inject({ url: page.json().items[0].url, headers: h.auth });
+    expect(image.statusCode).toBe(200);
+    expect(image.headers['content-type']).toBe('image/png');
+    expect(image.rawPayload.equals(png)).toBe(true);
+    for (const trick of ['secret.txt', 'images/../secret.txt', '..%2Fnormalized%2Fsecret.txt', 'manifest.jsonl']) {
+      const refused = await h.app.inject({ url: `/api/datasets/${id}/files/${trick}`, headers: h.auth });
+      expect(refused.statusCode, trick).toBe(404);
+    }
+    expect((await h.app.inject({ url: `/api/datasets/${id}/files/images/c.png` })).statusCode).toBe(401);
+
+    await h.db.update(datasets).set({ status: 'validating' }).where(eq(datasets.id, id));
+    const early = await h.app.inject({ url: `/api/datasets/${id}/samples`, headers: h.auth });
+    expect(early.statusCode).toBe(409);
+    expect(early.json().error.code).toBe('dataset_not_ready');
+  });
+
   it('lists and shows only the caller’s datasets and public ones; only the owner deletes', async () => {
     const otherUser = newId('usr');
     await h.db.insert(users).values({ id: otherUser, email: 'other@example.com' });

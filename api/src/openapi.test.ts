@@ -27,6 +27,8 @@ describe('API models, OpenAPI and web app (PGlite, Temporal dev server)', () => 
         'GET /api/datasets',
         'GET /api/datasets/{id}',
         'DELETE /api/datasets/{id}',
+        'GET /api/datasets/{id}/samples',
+        'GET /api/datasets/{id}/files/{*}',
         'POST /api/flowcharts',
         'GET /api/flowcharts',
         'GET /api/flowcharts/{id}',

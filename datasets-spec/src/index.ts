@@ -12,6 +12,7 @@ export {
   compareStrings,
   describeDataset,
   entryProblem,
+  parseManifest,
   readManifest,
   splitOf,
   writeManifest,

@@ -159,17 +159,21 @@ export async function readManifest(dir: string): Promise<{ info: DatasetInfo; en
   if (info?.version !== 1 || !DATASET_FORMATS.includes(info.format)) {
     throw new Error(`${infoFile}: not a version 1 dataset.json (format must be one of ${DATASET_FORMATS.join(', ')}).`);
   }
+  return { info, entries: parseManifest(await readFile(manifestFile, 'utf8'), info.format, manifestFile) };
+}
+
+/** Parses and checks manifest.jsonl text (`where` names it in errors), e.g. read from a blob store. */
+export function parseManifest(text: string, format: DatasetFormat, where = MANIFEST_FILE): ManifestEntry[] {
   const entries: ManifestEntry[] = [];
-  const lines = (await readFile(manifestFile, 'utf8')).split('\n');
-  lines.forEach((line, index) => {
+  text.split('\n').forEach((line, index) => {
     if (line.trim() === '') return;
-    const where = `${manifestFile}, line ${index + 1}`;
-    const entry = parseJson(line, where) as ManifestEntry;
-    const problem = entryProblem(entry, info.format);
-    if (problem !== null) throw new Error(`${where}: ${problem}.`);
+    const at = `${where}, line ${index + 1}`;
+    const entry = parseJson(line, at) as ManifestEntry;
+    const problem = entryProblem(entry, format);
+    if (problem !== null) throw new Error(`${at}: ${problem}.`);
     entries.push(entry);
   });
-  return { info, entries };
+  return entries;
 }
 
 function parseJson(text: string, where: string): unknown {

@@ -1,6 +1,9 @@
+import path from 'node:path';
+import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { and, desc, eq, or } from 'drizzle-orm';
+import { MANIFEST_FILE, parseManifest, type DatasetFormat } from '@aip/datasets-spec';
 import { datasets } from '@aip/platform';
 import { DEFAULT_UPLOAD_MAX_BYTES, type AppDeps } from '../deps.ts';
 import { userOf } from '../auth.ts';
@@ -8,6 +11,26 @@ import { ApiError, errorResponses, notFound } from '../errors.ts';
 import { receiveDatasetUpload } from '../upload.ts';
 import { DatasetSchema, IdParams, datasetView } from '../views.ts';
 import { workflowStarter } from '../workflows.ts';
+
+const IMAGE_TYPES: Record<string, string> = {
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.tif': 'image/tiff',
+  '.tiff': 'image/tiff',
+};
+
+const BoxSchema = Type.Object({ x1: Type.Number(), y1: Type.Number(), x2: Type.Number(), y2: Type.Number(), label: Type.String() });
+const SampleSchema = Type.Object({
+  path: Type.String(),
+  width: Type.Integer(),
+  height: Type.Integer(),
+  split: Type.String(),
+  class: Type.Optional(Type.String({ description: 'Classification datasets: the image class' })),
+  boxes: Type.Optional(Type.Array(BoxSchema, { description: 'Detection datasets: pixel boxes, xyxy' })),
+  url: Type.String({ description: 'Where the image is served (same authentication)' }),
+});
 
 const datasetRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
   const { db, blobs } = deps;
@@ -86,6 +109,84 @@ const datasetRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
         );
       if (!row) throw notFound('Dataset', request.params.id);
       return datasetView(row, user.id);
+    },
+  );
+
+  /** A dataset the user may read, with its canonical manifest (only a ready dataset has one). */
+  async function readableManifest(userId: string, id: string) {
+    const [row] = await db
+      .select()
+      .from(datasets)
+      .where(and(eq(datasets.id, id), or(eq(datasets.ownerId, userId), eq(datasets.visibility, 'public'))));
+    if (!row) throw notFound('Dataset', id);
+    if (row.status !== 'ready' || !row.format) {
+      throw new ApiError(409, 'dataset_not_ready', `Dataset ${id} is ${row.status}: its images can be browsed once it is ready.`);
+    }
+    const prefix = `${row.blobPrefix.replace(/\/+$/, '')}/normalized`;
+    const text = (await blobs.getBuffer(`${prefix}/${MANIFEST_FILE}`)).toString('utf8');
+    return { row, prefix, entries: parseManifest(text, row.format as DatasetFormat) };
+  }
+
+  app.get(
+    '/datasets/:id/samples',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary: 'A page of a ready dataset\'s images with their labels (class, boxes) and image URLs',
+        params: IdParams,
+        querystring: Type.Object({
+          offset: Type.Integer({ minimum: 0, default: 0 }),
+          limit: Type.Integer({ minimum: 1, maximum: 200, default: 24 }),
+          split: Type.Optional(Type.Union([Type.Literal('train'), Type.Literal('val'), Type.Literal('test')])),
+        }),
+        response: {
+          200: Type.Object({
+            total: Type.Integer({ description: 'Images matching the filter' }),
+            items: Type.Array(SampleSchema),
+          }),
+          ...errorResponses(401, 404, 409),
+        },
+      },
+    },
+    async (request) => {
+      const { offset, limit, split } = request.query;
+      const { row, entries } = await readableManifest(userOf(request).id, request.params.id);
+      const matching = split ? entries.filter((entry) => entry.split === split) : entries;
+      return {
+        total: matching.length,
+        items: matching.slice(offset, offset + limit).map((entry) => ({
+          ...entry,
+          url: `/api/datasets/${row.id}/files/${entry.path.split('/').map(encodeURIComponent).join('/')}`,
+        })),
+      };
+    },
+  );
+
+  app.get(
+    '/datasets/:id/files/*',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary: 'One image of a ready dataset (a path listed in its manifest)',
+        params: Type.Object({ id: Type.String(), '*': Type.String() }),
+        produces: ['image/*'],
+        response: {
+          200: Type.Unsafe<Readable>({ type: 'string', format: 'binary', description: 'The image' }),
+          ...errorResponses(401, 404, 409),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { prefix, entries } = await readableManifest(userOf(request).id, request.params.id);
+      // Only paths the manifest lists are served: no path trick reaches anything else.
+      const wanted = request.params['*'];
+      const entry = entries.find((candidate) => candidate.path === wanted);
+      if (!entry) throw notFound('Image', wanted);
+      const type = IMAGE_TYPES[path.posix.extname(entry.path).toLowerCase()] ?? 'application/octet-stream';
+      return reply
+        .type(type)
+        .header('cache-control', 'private, max-age=3600')
+        .send(await blobs.get(`${prefix}/${entry.path}`));
     },
   );
 
