@@ -38,11 +38,12 @@ export async function recordStage(deps: ActivityDeps, input: StageProgress): Pro
     ...(input.metrics === undefined ? {} : { metrics: input.metrics }),
     ...(input.modelId === undefined ? {} : { modelId: input.modelId }),
     ...(input.datasetId === undefined ? {} : { datasetId: input.datasetId }),
-    ...(input.state === 'failed' ? { error: input.message ?? 'failed' } : {}),
+    // A retried stage starts clean: its last attempt's failure no longer describes it.
+    ...(input.state === 'failed' ? { error: input.message ?? 'failed' } : { error: null, userError: null }),
     ...(input.message === undefined || input.state === 'failed'
       ? {}
       : { progressDetail: { message: input.message } }),
-    ...(finished ? { finishedAt: now } : {}),
+    ...(finished ? { finishedAt: now } : { finishedAt: null }),
   };
   await deps.db
     .insert(schema.stageRuns)

@@ -17,7 +17,8 @@ export function stageViews(stages: PlanStage[], rows: StageRun[]) {
       task: stage.task,
       state: row?.state ?? 'pending',
       progress: row?.progress ?? 0,
-      message: row?.error ?? progressMessage(row?.progressDetail),
+      // A retried stage keeps its last error in the row until it fails again: show it only while failed.
+      message: (row?.state === 'failed' ? row.error : null) ?? progressMessage(row?.progressDetail),
       progressDetail: row?.progressDetail ?? null,
       epochs: row?.epochs ?? [],
       metrics: row?.metrics ?? null,

@@ -1,12 +1,13 @@
 /**
- * The API's only contact with Temporal: starting the workflows it owns and cancelling runs. The
- * workflows are started by name (typed by their functions, imported as types only), so the API
- * never executes workflow code.
+ * The API's only contact with Temporal: starting the workflows it owns, cancelling runs and
+ * retrying their failed stages. The workflows are started by name (typed by their functions,
+ * imported as types only), so the API never executes workflow code; the retry update's definition
+ * is only its name and types.
  */
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { Plan } from '@aip/workflows';
 import type { AipConfig } from '@aip/platform';
-import type { ingestDatasetWorkflow, runFlowchartWorkflow } from '@aip/workflows/temporal';
+import { retryStageUpdate, type ingestDatasetWorkflow, type runFlowchartWorkflow } from '@aip/workflows/temporal';
 
 export const INGEST_WORKFLOW = 'ingestDatasetWorkflow';
 export const RUN_WORKFLOW = 'runFlowchartWorkflow';
@@ -18,6 +19,16 @@ export interface WorkflowStarter {
   startRun(input: { runId: string; plan: Plan; heartbeatTimeoutMs: number }): Promise<string>;
   /** Requests cancellation; false when the workflow does not exist (anymore). */
   cancel(workflowId: string): Promise<boolean>;
+  /**
+   * Runs a failed stage of a waiting run again. Throws `RetryRefusedError` with the workflow's
+   * reason when the stage has not failed, the run does not wait for it, or the run has ended.
+   */
+  retryStage(workflowId: string, nodeId: string): Promise<void>;
+}
+
+/** The run workflow refused a retry (its validator's sentence), or the run is over. */
+export class RetryRefusedError extends Error {
+  override readonly name = 'RetryRefusedError';
 }
 
 export function workflowStarter(client: Client, queues: AipConfig['taskQueues']): WorkflowStarter {
@@ -47,6 +58,16 @@ export function workflowStarter(client: Client, queues: AipConfig['taskQueues'])
         return true;
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) return false;
+        throw error;
+      }
+    },
+    async retryStage(workflowId, nodeId) {
+      try {
+        await client.workflow.getHandle(workflowId).executeUpdate(retryStageUpdate, { args: [{ nodeId }] });
+      } catch (error) {
+        // The validator's rejection carries the reason as its cause.
+        if (error instanceof WorkflowUpdateFailedError) throw new RetryRefusedError(error.cause?.message ?? error.message);
+        if (error instanceof WorkflowNotFoundError) throw new RetryRefusedError(`Run ${workflowId} is no longer running.`);
         throw error;
       }
     },

@@ -34,7 +34,8 @@ const MIN_DETECTOR_MAP50 = 0.6;
 const MIN_CLASSIFIER_ACCURACY = 0.8;
 const MIN_END_TO_END_ACCURACY = 0.6;
 
-const FINISHED = ['succeeded', 'failed', 'cancelled'];
+// `attention`: a stage failed and the run waits for the user to retry it.
+const FINISHED = ['succeeded', 'failed', 'cancelled', 'attention'];
 
 // A worker that dies by itself fails the test at once instead of leaving it waiting.
 let workerFailure: string | undefined;
@@ -206,6 +207,16 @@ describe('end to end (Temporal, PostgreSQL, S3, trainer, serving)', () => {
     });
     expect(log.status).toBe(200);
     expect(await log.text()).toMatch(/"event": ?"resume"/);
+
+    // The stage pages' sample predictions: the detector's boxes and a classifier's classes, drawn
+    // from held-out images, each with the URL of its image.
+    for (const id of ['detect', 'round-kind']) {
+      const samples = await call('GET', `/api/runs/${runId}/stages/${id}/samples`);
+      expect(samples.status).toBe(200);
+      expect(samples.body.items.length).toBeGreaterThan(0);
+      const image = await fetch(`${base}${samples.body.items[0].url}`, { headers: { authorization: `Bearer ${token}` } });
+      expect(image.status).toBe(200);
+    }
   }, 60 * 60_000);
 
   it('hands back a bundle that deploys with its own deploy.sh and answers POST /aip', async () => {

@@ -4,7 +4,9 @@
  * Run it only when a workflow change is meant to be incompatible with running workflows (that
  * is, almost never: wrap changes in `patched()` instead and keep the old histories replaying),
  * or to add a history for a new path:
- *   TEMPORAL_ADDRESS=127.0.0.1:7233 npx tsx workflows/scripts/record-histories.ts
+ *   TEMPORAL_ADDRESS=127.0.0.1:7233 npx tsx workflows/scripts/record-histories.ts [NAME...]
+ * With names (e.g. `headline-stage-retried`), only those histories are recorded: the others stay
+ * as they are, recorded by the workflow code of their time.
  */
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -14,11 +16,15 @@ import { compileFlowchart } from '../src/compile.ts';
 import { headlineContext, headlineFlowchart } from '../src/test-support/headline.ts';
 import { recordingActivities } from '../src/test-support/recording-activities.ts';
 import { bundleWorkflows, connectHarness } from '../src/test-support/temporal-harness.ts';
+import { retryStageUpdate, statusQuery } from '../src/temporal/messages.ts';
 import { runFlowchartWorkflow } from '../src/temporal/workflows.ts';
+
+type RunHandle = Awaited<ReturnType<typeof harness.client.workflow.start<typeof runFlowchartWorkflow>>>;
 
 const outDir = new URL('../src/temporal/histories/', import.meta.url);
 const plan = compileFlowchart(headlineFlowchart(), headlineContext());
 const harness = await connectHarness(await bundleWorkflows());
+const only = process.argv.slice(2);
 
 /**
  * Stack traces hold this machine's paths, worker identities and sticky queues its host and pid; replay needs neither,
@@ -38,8 +44,17 @@ function scrub(value: unknown): unknown {
   );
 }
 
-/** Runs the headline plan; saves the run's history and those of the named stage workflows. */
-async function record(name: string, activities: ReturnType<typeof recordingActivities>['activities'], stages: string[]) {
+/**
+ * Runs the headline plan (`drive` plays the user's part while it runs); saves the run's history
+ * and those of the named stage workflows.
+ */
+async function record(
+  name: string,
+  activities: ReturnType<typeof recordingActivities>['activities'],
+  stages: string[],
+  drive: (handle: RunHandle) => Promise<void> = async () => {},
+) {
+  if (only.length > 0 && !only.includes(name)) return;
   await harness.withWorkers(activities, async (queues) => {
     const runId = `history-${name}-${randomUUID().slice(0, 8)}`;
     const handle = await harness.client.workflow.start(runFlowchartWorkflow, {
@@ -47,6 +62,7 @@ async function record(name: string, activities: ReturnType<typeof recordingActiv
       workflowId: runId,
       args: [{ runId, plan, heartbeatTimeoutMs: 5_000, gpuTaskQueue: queues.gpu }],
     });
+    await drive(handle);
     await handle.result().catch(() => undefined); // failing runs are recorded too
     const handles = [handle, ...stages.map((s) => harness.client.workflow.getHandle(`${runId}/${s}`))];
     for (const [i, h] of handles.entries()) {
@@ -67,5 +83,22 @@ await record(
     },
   }).activities,
   ['detect'],
+);
+let detectTries = 0;
+await record(
+  'headline-stage-retried',
+  recordingActivities({
+    async trainStage({ runId, stage }) {
+      if (stage.nodeId === 'detect' && detectTries++ === 0) {
+        throw ApplicationFailure.create({ type: 'UserError', message: `Training "${stage.name}" found no usable image.` });
+      }
+      return { prefix: `runs/${runId}/stages/${stage.nodeId}/out` };
+    },
+  }).activities,
+  [],
+  async (handle) => {
+    while ((await handle.query(statusQuery)).status !== 'attention') await new Promise((resolve) => setTimeout(resolve, 100));
+    await handle.executeUpdate(retryStageUpdate, { args: [{ nodeId: 'detect' }] });
+  },
 );
 await harness.close();

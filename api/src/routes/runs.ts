@@ -10,9 +10,11 @@ import { ApiError, errorResponses, notFound } from '../errors.ts';
 import { flowchartContext } from '../flowchart-context.ts';
 import { stageViews } from '../run-stages.ts';
 import { DateTime, IdParams, Json, Literals, Nullable, iso } from '../views.ts';
-import { workflowStarter } from '../workflows.ts';
+import { RetryRefusedError, workflowStarter } from '../workflows.ts';
 
-const RunStatusSchema = Literals(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
+const RunStatusSchema = Literals(['queued', 'running', 'attention', 'succeeded', 'failed', 'cancelled'], {
+  description: '`attention`: a stage has failed and the run waits for it to be retried (or the run cancelled).',
+});
 
 const StageSchema = Type.Object({
   nodeId: Type.String(),
@@ -210,6 +212,39 @@ const runRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
         throw new ApiError(409, 'conflict', `Run ${run.id} is no longer running.`);
       }
       return reply.status(202).send({ id: run.id, status: 'cancelling' as const });
+    },
+  );
+
+  app.post(
+    '/runs/:id/stages/:nodeId/retry',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Retry a failed stage of a run that waits for it (status `attention`)',
+        description:
+          'Runs the stage again from the start; the run is `running` again and goes on once the stage succeeds. ' +
+          '409 when the stage has not failed or the run does not wait for it.',
+        params: Type.Object({ id: Type.String(), nodeId: Type.String() }),
+        response: {
+          202: Type.Object({ id: Type.String(), nodeId: Type.String(), status: Type.Literal('retrying') }),
+          ...errorResponses(401, 404, 409),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { nodeId } = request.params;
+      const run = await ownRun(userOf(request).id, request.params.id);
+      if (!(run.plan as Plan).stages.some((s) => s.nodeId === nodeId)) throw notFound('Stage', `${run.id}/${nodeId}`);
+      if (TERMINAL.has(run.status)) {
+        throw new ApiError(409, 'conflict', `Run ${run.id} has already ${run.status === 'cancelled' ? 'been cancelled' : run.status}; start a new run.`);
+      }
+      try {
+        await workflows.retryStage(run.workflowId, nodeId);
+      } catch (error) {
+        if (error instanceof RetryRefusedError) throw new ApiError(409, 'conflict', error.message);
+        throw error;
+      }
+      return reply.status(202).send({ id: run.id, nodeId, status: 'retrying' as const });
     },
   );
 

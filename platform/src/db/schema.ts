@@ -26,7 +26,8 @@ const ownerId = () =>
 
 export type Visibility = 'private' | 'public';
 export type DatasetStatus = 'uploading' | 'validating' | 'ready' | 'invalid';
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+/** `attention`: a stage has failed and the run waits for the user to retry it (or cancel the run). */
+export type RunStatus = 'queued' | 'running' | 'attention' | 'succeeded' | 'failed' | 'cancelled';
 export type StageState =
   | 'pending'
   | 'preparing'

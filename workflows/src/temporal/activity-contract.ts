@@ -4,7 +4,8 @@
  */
 import type { Plan, PlanStage } from '../plan.ts';
 
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+/** `attention`: a stage has failed and the run waits for the user to retry it (or cancel the run). */
+export type RunStatus = 'queued' | 'running' | 'attention' | 'succeeded' | 'failed' | 'cancelled';
 export type StageState =
   | 'pending'
   | 'preparing'

@@ -7,7 +7,7 @@
  * workflow id (`${runId}/${nodeId}`). Training progress within a state comes from activity
  * heartbeats, which the activities mirror into the database via `recordStage`; workflows never see it.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Metrics, RunStatus, StageState } from './activity-contract.ts';
 
 export interface StageView {
@@ -18,6 +18,11 @@ export interface StageView {
   message?: string;
   metrics?: Metrics;
   modelId?: string;
+  /**
+   * How many times the user has retried this stage (absent before the first retry). Retry `n` runs
+   * as the child workflow `${runId}/${nodeId}/retry-${n}`; the first attempt is `${runId}/${nodeId}`.
+   */
+  retries?: number;
 }
 
 export interface RunStatusView {
@@ -34,9 +39,26 @@ export interface LabelingComplete {
   labelingJobId?: string;
 }
 
+export interface RetryStageRequest {
+  nodeId: string;
+}
+
+export interface RetryStageResult {
+  nodeId: string;
+  /** The child workflow that runs the stage again. */
+  workflowId: string;
+}
+
 /** On a run workflow. */
 export const statusQuery = defineQuery<RunStatusView>('status');
 /** On a stage workflow (same query name, the stage's own view). */
 export const stageStatusQuery = defineQuery<StageView>('status');
 /** Sent to a stage workflow when its labeling job is finished (UI button or external webhook). */
 export const labelingCompleteSignal = defineSignal<[LabelingComplete]>('labelingComplete');
+/**
+ * On a run workflow whose status is `attention`: runs a failed stage again (as a new child
+ * workflow). Rejected, with a sentence saying why, unless that stage has failed and the run waits
+ * for it. Completes once the run is recorded `running` again (or still `attention` while other
+ * failed stages wait).
+ */
+export const retryStageUpdate = defineUpdate<RetryStageResult, [RetryStageRequest]>('retryStage');

@@ -31,6 +31,8 @@ describe('workflow history replay', () => {
     expect(recorded.map((h) => h.file)).toEqual([
       'headline-stage-failed.run.json',
       'headline-stage-failed.stage-detect.json',
+      // Recorded with the retry-failed-stage patch: the detector fails, waits, is retried by the update.
+      'headline-stage-retried.run.json',
       'headline-succeeded.run.json',
       'headline-succeeded.stage-detect.json',
     ]);

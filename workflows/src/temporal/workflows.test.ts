@@ -1,21 +1,44 @@
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileFlowchart } from '../compile.ts';
 import type { Plan } from '../plan.ts';
 import { headlineContext, headlineFlowchart } from '../test-support/headline.ts';
-import { callsOf, recordingActivities, type ActivityCall } from '../test-support/recording-activities.ts';
+import { callsOf, defaultActivities, recordingActivities, type ActivityCall } from '../test-support/recording-activities.ts';
 import { bundleWorkflows, connectHarness, type TaskQueues, type TemporalHarness } from '../test-support/temporal-harness.ts';
-import { statusQuery, stageStatusQuery } from './messages.ts';
+import { retryStageUpdate, statusQuery, stageStatusQuery } from './messages.ts';
 import { ingestDatasetWorkflow, runFlowchartWorkflow, type RunFlowchartInput } from './workflows.ts';
 
 const CHILDREN = ['round-kind', 'angular-kind'];
 
 function headlinePlan(): Plan {
   return compileFlowchart(headlineFlowchart(), headlineContext());
+}
+
+/** The headline plan plus an independent branch: a pets classifier on a dataset of its own. */
+function twoBranchPlan(): Plan {
+  const graph = headlineFlowchart();
+  graph.nodes.push(
+    { id: 'pets-data', type: 'dataset', position: { x: 0, y: 300 }, data: { datasetId: 'ds-pets' } },
+    { id: 'pets', type: 'classification', position: { x: 200, y: 300 }, data: { classes: ['cat', 'dog'] } },
+  );
+  graph.edges.push({ id: 'e-pets', source: 'pets-data', target: 'pets' });
+  return compileFlowchart(graph, headlineContext());
+}
+
+async function withTimeout<T>(promise: Promise<T>, what: string, timeoutMs = 15_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function waitFor(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
@@ -131,67 +154,113 @@ describe('AIP workflows on the Temporal server (TEMPORAL_ADDRESS)', () => {
     expect(childDescription.parentExecution?.workflowId).toBe(runId);
   });
 
-  it('fails the run with the failing stage’s message, letting the running stage finish', async () => {
+  it('waits for the user when a stage fails, runs it again on retry, then finishes and packages', async () => {
+    let detectTries = 0;
+    let attentionRecorded!: () => void;
+    const attention = new Promise<void>((resolve) => (attentionRecorded = resolve));
+    const { activities, calls } = recordingActivities({
+      async recordRun({ status }) {
+        if (status === 'attention') attentionRecorded();
+      },
+      async prepareStage(input) {
+        if (input.stage.nodeId === 'detect' && detectTries++ === 0) {
+          throw ApplicationFailure.create({ type: 'UserError', message: 'No image of "Shapes" could be read.' });
+        }
+        return defaultActivities().prepareStage(input);
+      },
+      async trainStage(input) {
+        // The independent branch is still training when the detector fails, and finishes while
+        // the run waits for the user.
+        if (input.stage.nodeId === 'pets') await withTimeout(attention, 'the run to record "attention"');
+        return defaultActivities().trainStage(input);
+      },
+    });
+
+    const out = await harness.withWorkers(activities, async (queues) => {
+      const handle = await start(queues, twoBranchPlan());
+      let waiting = await handle.query(statusQuery);
+      const deadline = Date.now() + 15_000;
+      while (waiting.stages.pets?.state !== 'succeeded' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        waiting = await handle.query(statusQuery);
+      }
+      const rejected = await Promise.all(
+        ['pets', 'round-kind', 'nope'].map((nodeId) =>
+          handle.executeUpdate(retryStageUpdate, { args: [{ nodeId }] }).then(
+            () => undefined,
+            (e: unknown) => e,
+          ),
+        ),
+      );
+      const retried = await handle.executeUpdate(retryStageUpdate, { args: [{ nodeId: 'detect' }] });
+      const result = await handle.result();
+      const attempts = await Promise.all(
+        [`${handle.workflowId}/detect`, `${handle.workflowId}/detect/retry-1`].map(async (id) => (await harness.client.workflow.getHandle(id).describe()).status.name),
+      );
+      return { runId: handle.workflowId, waiting, rejected, retried, result, attempts, status: await handle.query(statusQuery) };
+    });
+    const { runId } = out;
+
+    expect(out.waiting).toMatchObject({
+      status: 'attention',
+      stages: {
+        detect: { state: 'failed', message: 'No image of "Shapes" could be read.' },
+        'round-kind': { state: 'pending' },
+        'angular-kind': { state: 'pending' },
+        pets: { state: 'succeeded' },
+      },
+    });
+    for (const e of out.rejected) expect(e).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(out.rejected.map((e) => (e as WorkflowUpdateFailedError).cause?.message)).toEqual([
+      `The stage "pets" of run ${runId} is succeeded: only a failed stage the run waits for can be retried.`,
+      `The stage "round-kind" of run ${runId} is pending: only a failed stage the run waits for can be retried.`,
+      `Run ${runId} has no stage "nope".`,
+    ]);
+    expect(out.retried).toEqual({ nodeId: 'detect', workflowId: `${runId}/detect/retry-1` });
+    expect(out.attempts).toEqual(['FAILED', 'COMPLETED']);
+
+    expect(runLog(calls)).toEqual(['running', 'attention', 'running', 'succeeded']);
+    expect(stateLog(calls, 'detect')).toEqual(['preparing', 'failed', 'preparing', 'training', 'evaluating', 'registering', 'succeeded']);
+    // The stages below the detector started only after its retry succeeded.
+    const detectRegistered = callsOf(calls, 'registerModel', 'detect')[0]!.end!;
+    for (const child of CHILDREN) expect(callsOf(calls, 'prepareStage', child)[0]!.start).toBeGreaterThan(detectRegistered);
+    expect(callsOf(calls, 'trainStage', 'pets')[0]!.end).toBeLessThan(callsOf(calls, 'prepareStage', 'detect')[1]!.start);
+    expect(callsOf(calls, 'packageBundle')).toHaveLength(1);
+    expect(Object.keys(out.result.models).sort()).toEqual(['angular-kind', 'detect', 'pets', 'round-kind']);
+    expect(out.status).toMatchObject({
+      status: 'succeeded',
+      stages: { detect: { state: 'succeeded', retries: 1, modelId: 'model-detect' }, pets: { state: 'succeeded' } },
+    });
+  });
+
+  it('keeps a stage whose data has no labels failed until the user cancels the waiting run', async () => {
     const { activities, calls } = recordingActivities({
       async prepareStage({ runId, stage }) {
-        if (stage.nodeId === 'angular-kind') {
-          throw ApplicationFailure.create({ type: 'UserError', message: 'No "angular" box of the detector matched a labelled shape.' });
-        }
-        return { prefix: `runs/${runId}/stages/${stage.nodeId}/data`, images: 12, labeled: true, labelMap: {} };
+        return { prefix: `runs/${runId}/stages/${stage.nodeId}/data`, images: 12, labeled: false, labelMap: {} };
       },
     });
     const { error, status } = await harness.withWorkers(activities, async (queues) => {
       const handle = await start(queues, headlinePlan());
+      await waitFor('the run to wait for the user', () => runLog(calls).includes('attention'));
+      await handle.cancel();
       const error = await handle.result().then(
         () => undefined,
         (e: unknown) => e,
       );
       return { error, status: await handle.query(statusQuery) };
     });
-
-    const expected = 'The stage "angular-kind" failed: No "angular" box of the detector matched a labelled shape.';
     expect(error).toBeInstanceOf(WorkflowFailedError);
-    expect((error as WorkflowFailedError).cause).toMatchObject({ message: expected, type: 'UserError' });
-    expect(callsOf(calls, 'recordRun').map((c) => c.input)).toEqual([
-      { runId: expect.any(String), status: 'running' },
-      { runId: expect.any(String), status: 'failed', error: expected },
-    ]);
-    // A user error is not retried.
-    expect(callsOf(calls, 'prepareStage', 'angular-kind')).toHaveLength(1);
-    expect(callsOf(calls, 'recordStage', 'angular-kind').map((c) => [c.input.state, c.input.message])).toEqual([
-      ['preparing', undefined],
-      ['failed', 'No "angular" box of the detector matched a labelled shape.'],
-    ]);
-    expect(stateLog(calls, 'round-kind').at(-1)).toBe('succeeded');
-    expect(callsOf(calls, 'packageBundle')).toHaveLength(0);
-    expect(status).toMatchObject({
-      status: 'failed',
-      error: expected,
-      stages: { 'angular-kind': { state: 'failed' }, 'round-kind': { state: 'succeeded' }, detect: { state: 'succeeded' } },
-    });
-  });
-
-  it('fails a stage whose data has no labels, and does not start the stages below it', async () => {
-    const { activities, calls } = recordingActivities({
-      async prepareStage({ runId, stage }) {
-        return { prefix: `runs/${runId}/stages/${stage.nodeId}/data`, images: 12, labeled: false, labelMap: {} };
-      },
-    });
-    const error = await harness.withWorkers(activities, async (queues) =>
-      (await start(queues, headlinePlan())).result().then(
-        () => undefined,
-        (e: unknown) => e,
-      ),
-    );
-    expect((error as WorkflowFailedError).cause).toMatchObject({ type: 'LabelsRequired' });
-    expect((error as WorkflowFailedError).cause?.message).toMatch(/^The stage "Detect shapes" failed: The images for "Detect shapes" have no labels/);
+    expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    expect(runLog(calls)).toEqual(['running', 'attention', 'cancelled']);
     expect(stateLog(calls, 'detect')).toEqual(['preparing', 'awaiting_labels', 'failed']);
+    expect(callsOf(calls, 'recordStage', 'detect').at(-1)!.input.message).toMatch(/^The images for "Detect shapes" have no labels/);
     expect(callsOf(calls, 'trainStage')).toHaveLength(0);
     for (const child of CHILDREN) {
       expect(callsOf(calls, 'recordStage', child).map((c) => [c.input.state, c.input.message])).toEqual([
-        ['cancelled', 'Not run: the stage "Detect shapes" failed.'],
+        ['cancelled', 'Not run: the run was cancelled.'],
       ]);
     }
+    expect(status).toMatchObject({ status: 'cancelled', stages: { detect: { state: 'failed' }, 'round-kind': { state: 'cancelled' } } });
   });
 
   it('cancels running children and their activities when the run is cancelled', async () => {

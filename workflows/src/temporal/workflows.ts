@@ -12,8 +12,10 @@ import {
   ApplicationFailure,
   CancellationScope,
   TemporalFailure,
+  condition,
   executeChild,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   type ActivityOptions,
@@ -22,7 +24,16 @@ import {
 import type { Plan, PlanStage } from '../plan.ts';
 import type { Metrics, PlatformActivities, StageState, TrainedModel } from './activity-contract.ts';
 import { failureMessage, failureType } from './failures.ts';
-import { labelingCompleteSignal, stageStatusQuery, statusQuery, type RunStatusView, type StageView } from './messages.ts';
+import {
+  labelingCompleteSignal,
+  retryStageUpdate,
+  stageStatusQuery,
+  statusQuery,
+  type RetryStageRequest,
+  type RetryStageResult,
+  type RunStatusView,
+  type StageView,
+} from './messages.ts';
 import { TASK_QUEUES } from './task-queues.ts';
 
 /** Options every stage-running workflow accepts; the run passes its own down to its stages. */
@@ -103,26 +114,37 @@ export async function ingestDatasetWorkflow(input: IngestDatasetInput): Promise<
 
 /**
  * Runs a compiled plan: each stage as a child workflow `${runId}/${nodeId}`, started as soon as
- * the stage it depends on has succeeded, so independent branches run in parallel. When a stage
- * fails, stages already running finish, stages not started yet are not started, and the run fails
- * with the stage's message. Cancelling the run cancels the running children (and through them
- * their activities) and waits for them to record it.
+ * the stage it depends on has succeeded, so independent branches run in parallel.
+ *
+ * When a stage fails, the run waits for the user (status `attention`): the stages below the failed
+ * one wait, independent branches carry on, and `retryStageUpdate` runs the failed stage again as
+ * `${runId}/${nodeId}/retry-${n}`; the run goes on once it succeeds. It waits for as long as it
+ * takes. Runs started before this change (no `retry-failed-stage` marker) end at their first failed
+ * stage instead: stages already running finish, stages not started are recorded cancelled, and
+ * the run fails with the stage's message.
+ *
+ * Cancelling the run (also while it waits) cancels the running children (and through them their
+ * activities) and waits for them to record it.
  */
 export async function runFlowchartWorkflow(input: RunFlowchartInput): Promise<RunFlowchartResult> {
   const { runId, plan } = input;
   const activities = activitiesFor(input);
+  // Decided once, at the start: a run keeps the failure handling it started with.
+  const retryable = patched('retry-failed-stage');
   const view: RunStatusView = {
     status: 'running',
     stages: Object.fromEntries(plan.stages.map((s) => [s.nodeId, { state: 'pending', progress: 0 } satisfies StageView])),
   };
   setHandler(statusQuery, () => view);
+  const retries = new StageRetries(runId, plan, view, (status) => activities.quick.recordRun({ runId, status }));
+  setHandler(retryStageUpdate, (request) => retries.retry(request), { validator: (request) => retries.validate(request) });
 
   try {
     if (plan.version !== 1) {
       throw ApplicationFailure.create({ type: 'UserError', nonRetryable: true, message: `This run's plan has version ${String(plan.version)}, which this worker does not know; compile the flowchart again.` });
     }
     await activities.quick.recordRun({ runId, status: 'running' });
-    const models = await runStages(input, view);
+    const models = await runStages(input, view, retryable ? retries : undefined);
     const bundle = await activities.long.packageBundle({ runId, plan, models });
     view.bundleKey = bundle.bundleKey;
     const metrics = await activities.long.evaluateCascade({ runId, plan, models, bundleKey: bundle.bundleKey });
@@ -146,8 +168,86 @@ export async function runFlowchartWorkflow(input: RunFlowchartInput): Promise<Ru
   }
 }
 
-/** Starts every stage when its dependency is done; returns nodeId → model id of every stage. */
-async function runStages(input: RunFlowchartInput, view: RunStatusView): Promise<Record<string, string>> {
+/**
+ * The failed stages waiting for the user's retry, and the run status that follows from them:
+ * `attention` while any waits, `running` otherwise. Status changes are recorded one after the
+ * other, so the database ends with the latest even when a retry comes while `attention` is still
+ * being recorded.
+ */
+class StageRetries {
+  /** nodeId → how to resume the stage's wait, and the workflow id its next attempt gets. */
+  private readonly waiting = new Map<string, { resume: () => void; nextWorkflowId: string }>();
+  private readonly retried = new Map<string, number>();
+  private recorded: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly runId: string,
+    private readonly plan: Plan,
+    private readonly view: RunStatusView,
+    private readonly recordStatus: (status: 'running' | 'attention') => Promise<void>,
+  ) {}
+
+  /** The child workflow id of the stage's next attempt. */
+  workflowIdOf(nodeId: string): string {
+    const n = this.retried.get(nodeId) ?? 0;
+    return n === 0 ? `${this.runId}/${nodeId}` : `${this.runId}/${nodeId}/retry-${n}`;
+  }
+
+  retriesOf(nodeId: string): number {
+    return this.retried.get(nodeId) ?? 0;
+  }
+
+  /** Waits (durably, indefinitely) until the user retries the failed stage; throws when the run is cancelled. */
+  async waitForRetry(nodeId: string): Promise<void> {
+    let resumed = false;
+    const next = (this.retried.get(nodeId) ?? 0) + 1;
+    this.waiting.set(nodeId, { resume: () => (resumed = true), nextWorkflowId: `${this.runId}/${nodeId}/retry-${next}` });
+    try {
+      await this.settleStatus();
+      await condition(() => resumed);
+      this.retried.set(nodeId, next);
+    } finally {
+      this.waiting.delete(nodeId);
+    }
+  }
+
+  /** Update validator: runs before anything is written to history, so a rejection leaves no trace. */
+  validate({ nodeId }: RetryStageRequest): void {
+    if (this.waiting.has(nodeId)) return;
+    const stage = this.plan.stages.find((s) => s.nodeId === nodeId);
+    if (!stage) throw new Error(`Run ${this.runId} has no stage "${nodeId}".`);
+    const state = this.view.stages[nodeId]?.state ?? 'pending';
+    const now = state === 'failed' ? 'has failed but the run no longer waits for it (it has ended)' : `is ${state}`;
+    throw new Error(`The stage "${stage.name}" of run ${this.runId} ${now}: only a failed stage the run waits for can be retried.`);
+  }
+
+  async retry({ nodeId }: RetryStageRequest): Promise<RetryStageResult> {
+    const waiting = this.waiting.get(nodeId);
+    // The validator let it through in this same activation, so it is still waiting.
+    if (!waiting) throw ApplicationFailure.create({ type: 'StageNotWaiting', nonRetryable: true, message: `The stage "${nodeId}" no longer waits for a retry.` });
+    this.waiting.delete(nodeId);
+    waiting.resume();
+    this.view.stages[nodeId] = { state: 'running', progress: 0, retries: (this.retried.get(nodeId) ?? 0) + 1 };
+    await this.settleStatus();
+    return { nodeId, workflowId: waiting.nextWorkflowId };
+  }
+
+  private settleStatus(): Promise<void> {
+    const status = this.waiting.size > 0 ? 'attention' : 'running';
+    if (this.view.status !== status) {
+      this.view.status = status;
+      this.recorded = this.recorded.then(() => this.recordStatus(status));
+    }
+    return this.recorded;
+  }
+}
+
+/**
+ * Starts every stage when its dependency is done; returns nodeId → model id of every stage.
+ * With `retries`, a failed stage waits for the user's retry; without (runs started before
+ * retries existed), the first failure ends the run.
+ */
+async function runStages(input: RunFlowchartInput, view: RunStatusView, retries: StageRetries | undefined): Promise<Record<string, string>> {
   const { runId, plan } = input;
   const activities = activitiesFor(input);
   const models: Record<string, string> = {};
@@ -168,17 +268,14 @@ async function runStages(input: RunFlowchartInput, view: RunStatusView): Promise
     return upstream;
   };
 
-  const runStage = async (stage: PlanStage): Promise<boolean> => {
-    // The plan is in topological order, so every dependency already has its promise.
-    const ready = await Promise.all(stage.dependsOn.map((id) => finished.get(id) ?? Promise.resolve(false)));
-    if (failure !== undefined || !ready.every(Boolean)) {
-      notStarted.push(stage);
-      return false;
-    }
-    view.stages[stage.nodeId] = { state: 'running', progress: 0 };
+  /** One attempt of the stage as a child workflow: undefined when it succeeded, else its failure. */
+  const attempt = async (stage: PlanStage): Promise<unknown> => {
+    const retried = retries?.retriesOf(stage.nodeId) ?? 0;
+    const tries = retried > 0 ? { retries: retried } : {};
+    view.stages[stage.nodeId] = { state: 'running', progress: 0, ...tries };
     try {
       const result = await executeChild(stageWorkflow, {
-        workflowId: `${runId}/${stage.nodeId}`,
+        workflowId: retries?.workflowIdOf(stage.nodeId) ?? `${runId}/${stage.nodeId}`,
         args: [
           {
             runId,
@@ -191,16 +288,40 @@ async function runStages(input: RunFlowchartInput, view: RunStatusView): Promise
         ],
       });
       models[stage.nodeId] = result.modelId;
-      view.stages[stage.nodeId] = { state: 'succeeded', progress: 1, metrics: result.metrics, modelId: result.modelId };
-      return true;
+      view.stages[stage.nodeId] = { state: 'succeeded', progress: 1, metrics: result.metrics, modelId: result.modelId, ...tries };
+      return undefined;
     } catch (err) {
-      failure ??= { stage, err };
       view.stages[stage.nodeId] = {
         state: isCancellation(err) ? 'cancelled' : 'failed',
         progress: 0,
         message: failureMessage(err),
+        ...tries,
       };
+      return err;
+    }
+  };
+
+  const runStage = async (stage: PlanStage): Promise<boolean> => {
+    // The plan is in topological order, so every dependency already has its promise.
+    const ready = await Promise.all(stage.dependsOn.map((id) => finished.get(id) ?? Promise.resolve(false)));
+    if (failure !== undefined || !ready.every(Boolean)) {
+      notStarted.push(stage);
       return false;
+    }
+    for (;;) {
+      const err = await attempt(stage);
+      if (err === undefined) return true;
+      if (retries === undefined || isCancellation(err)) {
+        failure ??= { stage, err };
+        return false;
+      }
+      try {
+        await retries.waitForRetry(stage.nodeId);
+      } catch (waitErr) {
+        if (!isCancellation(waitErr)) throw waitErr; // a bug here: let the workflow task retry
+        failure ??= { stage, err: waitErr };
+        return false;
+      }
     }
   };
 

@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { ApplicationFailure } from '@temporalio/common';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { datasets, newId, runs } from '@aip/platform';
+import { workflowsPath, type PlatformActivities } from '@aip/workflows/temporal';
+import { startHarness, temporalAddress, type Harness } from './test-support.ts';
+
+/** dataset → detector (round, angular) → classifier of the round objects. */
+function cascade(datasetId: string) {
+  return {
+    nodes: [
+      { id: 'data', type: 'dataset', position: { x: 0, y: 0 }, data: { datasetId } },
+      { id: 'detect', type: 'detection', position: { x: 200, y: 0 }, data: { classes: ['round', 'angular'] } },
+      { id: 'round-kind', type: 'classification', position: { x: 400, y: 0 }, data: { classes: ['circle', 'ring'], parentClass: 'round' } },
+    ],
+    edges: [
+      { id: 'e1', source: 'data', target: 'detect' },
+      { id: 'e2', source: 'detect', target: 'round-kind' },
+    ],
+  };
+}
+
+/**
+ * Stand-ins for the platform's activities: they exercise the run workflow and the API, not
+ * training. `recordRun` writes the run's status where the API reads it; the classifier's data
+ * fails to prepare the first time (a user error), so the run waits for a retry.
+ */
+function testActivities(h: Harness): PlatformActivities {
+  let classifierTries = 0;
+  return {
+    async ingestDataset() {
+      return { status: 'ready' };
+    },
+    async recordRun({ runId, status, error }) {
+      await h.db.update(runs).set({ status, ...(error === undefined ? {} : { error }) }).where(eq(runs.id, runId));
+    },
+    async recordStage() {},
+    async prepareStage({ runId, stage }) {
+      if (stage.nodeId === 'round-kind' && classifierTries++ === 0) {
+        throw ApplicationFailure.create({ type: 'UserError', message: 'No "round" box of the detector matched a labelled shape.' });
+      }
+      return { prefix: `runs/${runId}/stages/${stage.nodeId}/data`, images: 4, labeled: true, labelMap: {} };
+    },
+    async trainStage({ runId, stage }) {
+      return { prefix: `runs/${runId}/stages/${stage.nodeId}/out` };
+    },
+    async evaluateStage() {
+      return { accuracy: 0.9 };
+    },
+    async registerModel({ stage }) {
+      return { modelId: `mdl-${stage.nodeId}` };
+    },
+    async resolveModel({ modelId }) {
+      return { prefix: `models/${modelId}` };
+    },
+    async packageBundle({ runId }) {
+      return { bundleKey: `bundles/${runId}.zip`, size: 1, sha256: '0'.repeat(64) };
+    },
+    async evaluateCascade() {
+      return { accuracy: 0.9 };
+    },
+  };
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('API retry of a failed stage (PGlite, local blob store, Temporal dev server with a worker)', () => {
+  let h: Harness;
+  let nativeConnection: NativeConnection;
+  let workers: Worker[];
+  let running: Promise<unknown>;
+
+  beforeAll(async () => {
+    h = await startHarness();
+    // The SDK reports every expected failure (the failing stage) at WARN.
+    Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
+    nativeConnection = await NativeConnection.connect({ address: temporalAddress() });
+    const { trainStage, ...orchestration } = testActivities(h);
+    const common = { connection: nativeConnection, namespace: 'default', shutdownGraceTime: '5s' } as const;
+    workers = [
+      await Worker.create({
+        ...common,
+        taskQueue: h.taskQueue,
+        workflowBundle: await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('ERROR') }),
+        activities: orchestration,
+      }),
+      await Worker.create({ ...common, taskQueue: `${h.taskQueue}-gpu`, activities: { trainStage } }),
+    ];
+    running = Promise.all(workers.map((w) => w.run()));
+  });
+  afterAll(async () => {
+    for (const w of workers ?? []) if (w.getState() === 'RUNNING') w.shutdown();
+    await running;
+    await nativeConnection?.close();
+    await h?.close();
+  });
+
+  const post = (url: string, payload?: object) => h.app.inject({ method: 'POST', url, headers: h.auth, ...(payload ? { payload } : {}) });
+
+  it('retries the failed stage of a waiting run, which then succeeds; refuses other stages and ended runs', async () => {
+    const datasetId = newId('ds');
+    await h.db.insert(datasets).values({
+      id: datasetId,
+      ownerId: h.userId,
+      name: 'shapes',
+      format: 'detection',
+      status: 'ready',
+      stats: { classes: ['angular', 'circle', 'ring'], images: 40 },
+      blobPrefix: `datasets/${datasetId}/`,
+    });
+    const flowchart = (await post('/api/flowcharts', { name: 'shapes', graph: cascade(datasetId) })).json();
+    const started = await post(`/api/flowcharts/${flowchart.id}/runs`);
+    expect(started.statusCode).toBe(201);
+    const runId: string = started.json().id;
+    h.started.add(runId);
+    const statusOf = async () => (await h.app.inject({ url: `/api/runs/${runId}`, headers: h.auth })).json().status;
+
+    await waitFor('the run to wait for the user', async () => (await statusOf()) === 'attention');
+
+    const notFailed = await post(`/api/runs/${runId}/stages/detect/retry`);
+    expect(notFailed.statusCode).toBe(409);
+    expect(notFailed.json().error).toEqual({
+      code: 'conflict',
+      message: `The stage "detect" of run ${runId} is succeeded: only a failed stage the run waits for can be retried.`,
+    });
+    expect((await post(`/api/runs/${runId}/stages/nope/retry`)).json().error).toMatchObject({ code: 'not_found', message: `Stage ${runId}/nope does not exist (or is not yours).` });
+    expect((await post('/api/runs/run_nope/stages/detect/retry')).statusCode).toBe(404);
+
+    const retried = await post(`/api/runs/${runId}/stages/round-kind/retry`);
+    expect(retried.statusCode).toBe(202);
+    expect(retried.json()).toEqual({ id: runId, nodeId: 'round-kind', status: 'retrying' });
+
+    const result = await h.temporal.workflow.getHandle(runId).result();
+    expect(result.models).toEqual({ detect: 'mdl-detect', 'round-kind': 'mdl-round-kind' });
+    const attempt = await h.temporal.workflow.getHandle(`${runId}/round-kind/retry-1`).describe();
+    expect(attempt.status.name).toBe('COMPLETED');
+    await waitFor('the run to be recorded succeeded', async () => (await statusOf()) === 'succeeded');
+
+    const ended = await post(`/api/runs/${runId}/stages/round-kind/retry`);
+    expect(ended.statusCode).toBe(409);
+    expect(ended.json().error.message).toBe(`Run ${runId} has already succeeded; start a new run.`);
+  });
+});
