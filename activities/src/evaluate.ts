@@ -1,6 +1,7 @@
 /**
  * Step 4 of a stage: metrics on the held-out split, by the trainer's own `evaluate` job, so a
- * reused model is measured on this stage's data exactly like a freshly trained one.
+ * reused model is measured on this stage's data exactly like a freshly trained one; and sample
+ * predictions on held-out images (`samples.json` beside the stage's log) for the stage page.
  */
 import path from 'node:path';
 import { cancellationSignal, heartbeat } from '@temporalio/activity';
@@ -9,7 +10,9 @@ import type { Metrics, PreparedData, TrainedModel } from '@aip/workflows/tempora
 import type { ActivityDeps } from './deps.ts';
 import { runTrainerJob, TrainerError } from './executors/local-trainer.ts';
 import { userError } from './failures.ts';
+import { stagePrefix } from './keys.ts';
 import { localFolder } from './local-files.ts';
+import { predictSamples } from './stage-samples.ts';
 
 export async function evaluateStage(
   deps: ActivityDeps,
@@ -39,6 +42,10 @@ export async function evaluateStage(
       },
       { python: deps.config.python, trainerRoot: deps.trainerRoot, jobDir: work, signal: cancellationSignal() },
     );
+    const samples = await predictSamples({ stage, dataDir, modelDir, labelMap: data.labelMap });
+    await deps.blobs.put(`${stagePrefix(runId, stage.nodeId)}/samples.json`, JSON.stringify({ items: samples }), {
+      contentType: 'application/json',
+    });
     return metrics;
   } catch (error) {
     if (error instanceof TrainerError && error.userError) {

@@ -18,6 +18,7 @@ import flowchartRoutes from './routes/flowcharts.ts';
 import healthRoutes from './routes/health.ts';
 import modelRoutes from './routes/models.ts';
 import runRoutes from './routes/runs.ts';
+import stageRoutes from './routes/stages.ts';
 
 function createInstance(logger: AppDeps['logger']) {
   const loggerOptions =
@@ -71,6 +72,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       api.register(datasetRoutes, deps);
       api.register(flowchartRoutes, deps);
       api.register(runRoutes, deps);
+      api.register(stageRoutes, deps);
       api.register(modelRoutes, deps);
     },
     { prefix: '/api' },
