@@ -14,7 +14,7 @@ export default defineConfig({
           ...shared,
           name: 'unit',
           include: ['*/src/**/*.test.ts', '*/test/**/*.test.ts'],
-          exclude: ['**/node_modules/**', 'web/**', 'infra/test/**'],
+          exclude: ['**/node_modules/**', 'infra/test/**'],
         },
       },
       {

@@ -92,6 +92,13 @@ aip_setup_test_packages() {
   else
     aip_apt_install unzip
   fi
+  # The web app's browser tests drive Debian's Chromium (through playwright-core, no download),
+  # with a CJK font so the Chinese UI in their screenshots is legible.
+  if [[ -x /usr/bin/chromium && -d /usr/share/fonts/truetype/wqy ]]; then
+    aip_skip "chromium and a CJK font found"
+  else
+    aip_apt_install chromium fonts-wqy-zenhei
+  fi
 }
 
 # --- Python virtualenv ------------------------------------------------------------------------
@@ -246,6 +253,24 @@ aip_setup_serving_build() {
   aip_log "serving build done in $(aip_elapsed "$t0")"
 }
 
+# --- web app build ------------------------------------------------------------------------------
+# The API serves web/build (the static SvelteKit app); rebuilt when any web source is newer.
+aip_setup_web_build() {
+  cd "$AIP_ROOT"
+  local out=web/build/index.html
+  if [[ -f "$out" && -z "$(find web/src web/svelte.config.js web/vite.config.ts web/package.json \
+    -newer "$out" -print -quit 2>/dev/null)" ]]; then
+    aip_skip "$out is up to date"
+    return
+  fi
+  aip_step "npm run build -w web ($out is missing or older than web/src)"
+  local t0
+  t0="$(aip_now)"
+  npm run build -w web >&2
+  [[ -f "$out" ]] || aip_die "npm run build -w web succeeded but did not write $out"
+  aip_log "web build done in $(aip_elapsed "$t0")"
+}
+
 aip_setup() {
   local for_tests=0 arg
   for arg in "$@"; do
@@ -261,6 +286,7 @@ aip_setup() {
   if ((for_tests)); then aip_setup_test_packages; fi
   aip_setup_venv
   aip_setup_serving_build
+  aip_setup_web_build
   cd "$here"
   aip_log "set-up complete in $(aip_elapsed "$t0")"
 }

@@ -1,0 +1,50 @@
+/** Dataset calls: list, one, delete through the typed client; the upload through XMLHttpRequest. */
+import { api, call, expireSession, type Dataset } from './api.ts';
+import { ApiFailure } from './api-failure.ts';
+import { session } from '../stores/session.svelte.ts';
+
+export type { Dataset };
+export type DatasetStatus = Dataset['status'];
+
+export const listDatasets = () => call(api.GET('/api/datasets'));
+
+export const getDataset = (id: string) => call(api.GET('/api/datasets/{id}', { params: { path: { id } } }));
+
+export const deleteDataset = (id: string) => call(api.DELETE('/api/datasets/{id}', { params: { path: { id } } }));
+
+/** Done checking: the ingest workflow accepted or refused the upload. */
+export const isSettled = (status: DatasetStatus) => status === 'ready' || status === 'invalid';
+
+export interface UploadProgress {
+  sent: number;
+  total: number;
+}
+
+/**
+ * POSTs the zip as multipart/form-data (fields before the file, as the API reads them first) and
+ * reports bytes sent as they go: fetch() has no upload progress, XMLHttpRequest does.
+ * Resolves with the new dataset's id once the server stored the zip (it then validates it).
+ */
+export function uploadDataset(
+  file: File,
+  name: string,
+  onProgress: (progress: UploadProgress) => void,
+): Promise<{ id: string }> {
+  const form = new FormData();
+  if (name.trim() !== '') form.set('name', name.trim());
+  form.set('file', file, file.name);
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', '/api/datasets');
+    if (session.token) xhr.setRequestHeader('authorization', `Bearer ${session.token}`);
+    xhr.responseType = 'json';
+    xhr.upload.onprogress = (event) => onProgress({ sent: event.loaded, total: event.lengthComputable ? event.total : file.size });
+    xhr.onload = () => {
+      if (xhr.status === 202) return resolve(xhr.response as { id: string });
+      if (xhr.status === 401) expireSession();
+      reject(ApiFailure.fromBody(xhr.status, xhr.response));
+    };
+    xhr.onerror = () => reject(ApiFailure.network(new Error('the upload connection failed')));
+    xhr.send(form);
+  });
+}

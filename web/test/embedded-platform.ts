@@ -1,0 +1,76 @@
+/**
+ * The whole platform for browser tests, as `npm start` runs it: infra/src/main.ts (API, web app and
+ * both workers on PGlite and a local blob folder) against the Temporal server at TEMPORAL_ADDRESS,
+ * on a free port, with task queues of its own.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface EmbeddedPlatform {
+  base: string;
+  token: string;
+  home: string;
+  stop(): Promise<void>;
+}
+
+export async function startEmbeddedPlatform(): Promise<EmbeddedPlatform> {
+  const temporal = process.env.TEMPORAL_ADDRESS;
+  if (!temporal) throw new Error('TEMPORAL_ADDRESS is not set: run this test through `npm test` (it starts Temporal)');
+  const home = await mkdtemp(path.join(os.tmpdir(), 'aip-web-test-'));
+  const port = await freePort();
+  const suffix = `${Date.now().toString(36)}-${process.pid}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'infra/src/main.ts')], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      AIP_HOME: home,
+      AIP_PORT: String(port),
+      TEMPORAL_ADDRESS: temporal,
+      AIP_ORCHESTRATION_QUEUE: `web-test-${suffix}`,
+      AIP_GPU_QUEUE: `web-test-gpu-${suffix}`,
+      DATABASE_URL: '',
+      BLOB_URL: '',
+      AIP_TOKEN: '',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => (output += chunk.toString());
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const stop = async () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+    await rm(home, { recursive: true, force: true });
+  };
+  try {
+    const deadline = Date.now() + 120_000;
+    while (!output.includes('Stop with Ctrl-C')) {
+      if (child.exitCode !== null) throw new Error(`infra/src/main.ts exited with ${child.exitCode}:\n${output.slice(-3000)}`);
+      if (Date.now() > deadline) throw new Error(`infra/src/main.ts did not start in 120 s:\n${output.slice(-3000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const token = (await readFile(path.join(home, 'token'), 'utf8')).trim();
+    return { base: `http://127.0.0.1:${port}`, token, home, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+    });
+  });
+}
