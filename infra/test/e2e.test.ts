@@ -8,7 +8,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openAsBlob } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +16,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { buildApp, ensureAdminToken } from '@aip/api';
 import { loadConfig, openBlobStore, openDatabase } from '@aip/platform';
-import { COARSE_OF, drawShapeImages, writeDetectionZip, type ShapeImage } from '../src/testing/shapes-dataset.ts';
+import { COARSE_OF, drawShapeImages, freePort, writeDetectionZip, type ShapeImage } from '../src/testing/index.ts';
 import { repoRoot } from '../src/paths.ts';
 
 function required(name: string): string {
@@ -329,12 +328,3 @@ function run(command: string, args: string[]): Promise<void> {
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}

@@ -4,13 +4,11 @@
  * AIP_HOME/token, serves the API and the web app, ingests an upload, and stops cleanly.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import os from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../src/paths.ts';
-import { drawShapeImages, writeDetectionZip } from '../src/testing/shapes-dataset.ts';
+import { drawShapeImages, freePort, startEmbeddedPlatform, writeDetectionZip } from '../src/testing/index.ts';
 
 describe('embedded all-in-one process (Temporal, PGlite, local blobs)', () => {
   let home: string | undefined;
@@ -21,32 +19,13 @@ describe('embedded all-in-one process (Temporal, PGlite, local blobs)', () => {
   it('starts, prints its URLs and token, ingests an upload and stops on SIGTERM; the API alone reopens it', async () => {
     const temporal = process.env.TEMPORAL_ADDRESS;
     if (!temporal) throw new Error('TEMPORAL_ADDRESS is not set: run this test through `npm test`');
-    home = await mkdtemp(path.join(os.tmpdir(), 'aip-embedded-'));
-    const port = await freePort();
-    const suffix = Date.now().toString(36);
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'infra/src/main.ts')], {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        AIP_HOME: home,
-        AIP_PORT: String(port),
-        TEMPORAL_ADDRESS: temporal,
-        AIP_ORCHESTRATION_QUEUE: `embedded-${suffix}`,
-        AIP_GPU_QUEUE: `embedded-gpu-${suffix}`,
-        DATABASE_URL: '',
-        BLOB_URL: '',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const platform = await startEmbeddedPlatform();
+    home = platform.home;
+    const { base, token } = platform;
+    let stopped = false;
     try {
-      await until(() => output.includes('Stop with Ctrl-C'), 120_000, () => output);
-      const token = (await readFile(path.join(home, 'token'), 'utf8')).trim();
-      expect(output).toContain(`Access token ${token}`);
-      expect(output).toContain(`http://127.0.0.1:${port}/`);
-      const base = `http://127.0.0.1:${port}`;
+      expect(platform.output()).toContain(`Access token ${token}`);
+      expect(platform.output()).toContain(`http://127.0.0.1:${platform.port}/`);
       expect((await fetch(`${base}/`)).status).toBe(200);
       expect((await fetch(`${base}/api/datasets`)).status).toBe(401);
 
@@ -73,10 +52,11 @@ describe('embedded all-in-one process (Temporal, PGlite, local blobs)', () => {
       );
       expect(dataset.status).toBe('ready');
       expect(dataset.stats?.images).toBe(12);
+      stopped = true;
+      expect(await platform.stop({ keepHome: true })).toBe(0);
     } finally {
-      child.kill('SIGTERM');
+      if (!stopped) await platform.stop({ keepHome: true });
     }
-    expect(await exited).toBe(0);
 
     // The API's production entry point on the same state: same admin, same token, no workers.
     const apiPort = await freePort();
@@ -107,14 +87,4 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs: number,
     if (Date.now() > deadline) throw new Error(`timed out; last: ${last().slice(-2000)}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }

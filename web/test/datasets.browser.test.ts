@@ -8,8 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drawShapeImages, writeDetectionZip } from '../../infra/src/testing/shapes-dataset.ts';
-import { startEmbeddedPlatform, type EmbeddedPlatform } from './embedded-platform.ts';
+import { drawShapeImages, startEmbeddedPlatform, writeDetectionZip, type EmbeddedPlatform } from '@aip/infra/testing';
 import { ensureWebBuild, webRoot } from './web-build.ts';
 
 const CHROMIUM = process.env.AIP_CHROMIUM ?? '/usr/bin/chromium';

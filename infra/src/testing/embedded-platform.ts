@@ -5,18 +5,20 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+import { repoRoot } from '../paths.ts';
+import { freePort } from './free-port.ts';
 
 export interface EmbeddedPlatform {
   base: string;
+  port: number;
   token: string;
   home: string;
-  stop(): Promise<void>;
+  /** What the process printed so far (stdout and stderr). */
+  output(): string;
+  /** Stops it (SIGTERM) and resolves with its exit code; removes AIP_HOME unless told to keep it. */
+  stop(options?: { keepHome?: boolean }): Promise<number | null>;
 }
 
 export async function startEmbeddedPlatform(): Promise<EmbeddedPlatform> {
@@ -45,10 +47,11 @@ export async function startEmbeddedPlatform(): Promise<EmbeddedPlatform> {
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const stop = async () => {
+  const stop = async (options: { keepHome?: boolean } = {}) => {
     if (child.exitCode === null) child.kill('SIGTERM');
-    await exited;
-    await rm(home, { recursive: true, force: true });
+    const code = await exited;
+    if (!options.keepHome) await rm(home, { recursive: true, force: true });
+    return code;
   };
   try {
     const deadline = Date.now() + 120_000;
@@ -58,19 +61,9 @@ export async function startEmbeddedPlatform(): Promise<EmbeddedPlatform> {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     const token = (await readFile(path.join(home, 'token'), 'utf8')).trim();
-    return { base: `http://127.0.0.1:${port}`, token, home, stop };
+    return { base: `http://127.0.0.1:${port}`, port, token, home, output: () => output, stop };
   } catch (error) {
     await stop();
     throw error;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
-    });
-  });
 }
