@@ -1,0 +1,16 @@
+/**
+ * What the canvas's boxes need from the editor around them (their problems, dataset names, task
+ * titles). Svelte Flow renders custom nodes itself, so they reach the editor through context.
+ */
+import { getContext, setContext } from 'svelte';
+import type { FlowchartProblem } from '@aip/workflows';
+
+export interface EditorView {
+  problemsOf(nodeId: string): FlowchartProblem[];
+  datasetName(datasetId: string): string | undefined;
+  taskTitle(type: string): string;
+}
+
+const KEY = Symbol('flowchart-editor');
+export const setEditorView = (view: EditorView) => setContext(KEY, view);
+export const getEditorView = () => getContext<EditorView>(KEY);
