@@ -4,40 +4,29 @@
  * validated and its class histogram, upload a broken zip and read its report, delete, and a 401
  * sending the user back to sign-in. Screenshots of each step go to web/test-artifacts/.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drawShapeImages, startEmbeddedPlatform, writeDetectionZip, type EmbeddedPlatform } from '@aip/infra/testing';
-import { ensureWebBuild, webRoot } from './web-build.ts';
-
-const CHROMIUM = process.env.AIP_CHROMIUM ?? '/usr/bin/chromium';
-const artifacts = path.join(webRoot, 'test-artifacts');
+import { drawShapeImages, writeDetectionZip, type EmbeddedPlatform } from '@aip/infra/testing';
+import { openBrowserSession, type BrowserSession } from './browser-session.ts';
 
 describe('web app in Chromium (Temporal dev server, embedded platform on PGlite)', () => {
+  let session: BrowserSession | undefined;
   let platform: EmbeddedPlatform | undefined;
-  let browser: Browser | undefined;
   let page: Page;
 
   beforeAll(async () => {
-    await mkdir(artifacts, { recursive: true });
-    [platform] = await Promise.all([startEmbeddedPlatform(), ensureWebBuild()]);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
     // A Chinese browser: the app must start in Chinese.
-    const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1200, height: 800 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(30_000);
+    session = await openBrowserSession({ locale: 'zh-CN', viewport: { width: 1200, height: 800 } });
+    ({ platform, page } = session);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await platform?.stop();
+    await session?.close();
   });
 
-  const shot = (name: string) => page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+  const shot = (name: string) => session!.shot(name);
 
   it('signs in, switches language, uploads, validates, shows stats, reports a broken zip and deletes', async () => {
     const { base, token, home } = platform!;

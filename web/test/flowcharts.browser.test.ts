@@ -5,15 +5,12 @@
  * refused with its reason, the shared validator's problem appearing and going away, save, reload.
  * Screenshots of each step go to web/test-artifacts/flowchart-*.png.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drawShapeImages, startEmbeddedPlatform, writeDetectionZip, type EmbeddedPlatform } from '@aip/infra/testing';
-import { ensureWebBuild, webRoot } from './web-build.ts';
-
-const CHROMIUM = process.env.AIP_CHROMIUM ?? '/usr/bin/chromium';
-const artifacts = path.join(webRoot, 'test-artifacts');
+import { drawShapeImages, writeDetectionZip, type EmbeddedPlatform } from '@aip/infra/testing';
+import { openBrowserSession, type BrowserSession } from './browser-session.ts';
 
 /** A ready detection dataset through the API (uploading through the UI is the datasets test's job). */
 async function readyDataset(platform: EmbeddedPlatform): Promise<string> {
@@ -33,28 +30,20 @@ async function readyDataset(platform: EmbeddedPlatform): Promise<string> {
 }
 
 describe('flowchart editor in Chromium (Temporal dev server, embedded platform on PGlite)', () => {
+  let session: BrowserSession | undefined;
   let platform: EmbeddedPlatform | undefined;
-  let browser: Browser | undefined;
   let page: Page;
 
   beforeAll(async () => {
-    await mkdir(artifacts, { recursive: true });
-    [platform] = await Promise.all([startEmbeddedPlatform(), ensureWebBuild()]);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1500, height: 950 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(30_000);
+    session = await openBrowserSession({ locale: 'en-US', viewport: { width: 1500, height: 950 } });
+    ({ platform, page } = session);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await platform?.stop();
+    await session?.close();
   });
 
-  const shot = (name: string) => page.screenshot({ path: path.join(artifacts, `flowchart-${name}.png`), fullPage: true });
+  const shot = (name: string) => session!.shot(`flowchart-${name}`);
 
   /** Drags a connection from one box's output handle to another's input handle, as a user would. */
   async function connect(from: string, to: string) {
