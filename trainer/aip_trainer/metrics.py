@@ -72,8 +72,12 @@ def _coco_ground_truth(entries: Sequence[Entry], classes: list[str]) -> COCO:
 def detection_metrics(
     entries: Sequence[Entry], predictions: Sequence[Detections], classes: list[str]
 ) -> dict[str, Any]:
-    """mAP@0.5 and @0.5:0.95 in the original images' pixels; per-class AP50 (null: no such object)."""
+    """mAP@0.5 and @0.5:0.95 in the original images' pixels; per-class AP50 (null: no such object) and
+    the precision-recall curve at IoU 0.5 (`prCurve50`: COCO's 101 recall points, precision per class,
+    null for a class without objects)."""
     results: dict[str, Any] = {"mAP50": 0.0, "mAP50_95": 0.0, "perClassAP50": dict.fromkeys(classes)}
+    recall_points = [round(r, 2) for r in np.linspace(0.0, 1.0, 101)]
+    results["prCurve50"] = {"recall": recall_points, "precision": dict.fromkeys(classes)}
     results |= {"classes": list(classes), "testImages": len(entries)}
     rows = []
     for image_id, (entry, det) in enumerate(zip(entries, predictions, strict=True), start=1):
@@ -95,5 +99,7 @@ def detection_metrics(
     precision = evaluation.eval["precision"][0, :, :, 0, -1]
     for k, name in enumerate(classes):
         values = precision[:, k]
-        results["perClassAP50"][name] = float(values.mean()) if (values > -1).all() else None
+        defined = bool((values > -1).all())
+        results["perClassAP50"][name] = float(values.mean()) if defined else None
+        results["prCurve50"]["precision"][name] = [round(float(v), 4) for v in values] if defined else None
     return results

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 
@@ -38,6 +39,14 @@ def test_learns_shapes(trained):
     assert metrics["mAP50"] >= MIN_MAP50
     assert 0 < metrics["mAP50_95"] <= metrics["mAP50"]
     assert set(metrics["perClassAP50"]) == {"round", "angular"}
+    curve = metrics["prCurve50"]
+    assert len(curve["recall"]) == 101
+    assert (curve["recall"][0], curve["recall"][-1]) == (0, 1)
+    for name, precision in curve["precision"].items():
+        assert len(precision) == 101
+        # COCO's interpolated precision never rises with recall, and averages to the class's AP50.
+        assert all(a >= b for a, b in itertools.pairwise(precision))
+        assert abs(sum(precision) / 101 - metrics["perClassAP50"][name]) < 1e-3
     assert all(result["metricName"] == "mAP50" for result in result.of("epoch"))
 
 
