@@ -9,6 +9,7 @@ import { readFile, rename, copyFile, rm, writeFile, open } from 'node:fs/promise
 import path from 'node:path';
 import sharp from 'sharp';
 import { decode as decodeBmp } from 'bmp-ts';
+import type { ProblemCode, ProblemParams } from './problems.ts';
 
 export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg', '.bmp', '.webp', '.tif', '.tiff'];
 
@@ -32,7 +33,15 @@ export interface ImageInfo {
   orientation: number;
 }
 
-export type ImageProbe = { ok: true; info: ImageInfo } | { ok: false; reason: string };
+/** Why an image cannot be read: `reason` in English, `code` and `params` for other languages. */
+export interface ImageFailure {
+  ok: false;
+  reason: string;
+  code: Extract<ProblemCode, 'image_unreadable' | 'image_unsupported_format' | 'bmp_header_damaged' | 'bmp_damaged' | 'bmp_too_large'>;
+  params: ProblemParams;
+}
+
+export type ImageProbe = { ok: true; info: ImageInfo } | ImageFailure;
 
 /** BMPs are decoded in JavaScript; refuse headers that would need gigabytes before decoding. */
 const MAX_BMP_PIXELS = 64_000_000;
@@ -43,7 +52,8 @@ export async function probeImage(file: string): Promise<ImageProbe> {
     if (await startsWithBmpMagic(file)) return probeBmp(await readFile(file));
     const meta = await sharp(file).metadata();
     if (!SHARP_FORMATS.has(meta.format ?? '')) {
-      return { ok: false, reason: `it is a ${String(meta.format).toUpperCase()} file; supported types are PNG, JPEG, BMP, WebP and TIFF` };
+      const format = String(meta.format).toUpperCase();
+      return { ok: false, reason: `it is a ${format} file; supported types are PNG, JPEG, BMP, WebP and TIFF`, code: 'image_unsupported_format', params: { format } };
     }
     // Decode every pixel (stats() streams, so a big image is not held whole). 'truncated' rather
     // than the default 'warning': refuse cut-off files, accept the harmless warnings many
@@ -62,7 +72,8 @@ export async function probeImage(file: string): Promise<ImageProbe> {
       },
     };
   } catch (err) {
-    return { ok: false, reason: firstLine((err as Error).message) };
+    const reason = firstLine((err as Error).message);
+    return { ok: false, reason, code: 'image_unreadable', params: { reason } };
   }
 }
 
@@ -86,8 +97,10 @@ function bmpSize(bytes: Buffer): { width: number; height: number } | null {
 
 function probeBmp(bytes: Buffer): ImageProbe {
   const size = bmpSize(bytes);
-  if (size === null || size.width === 0 || size.height === 0) return { ok: false, reason: 'its BMP header is damaged' };
-  if (size.width * size.height > MAX_BMP_PIXELS) return { ok: false, reason: `the BMP image is too large (${size.width}x${size.height})` };
+  if (size === null || size.width === 0 || size.height === 0) return { ok: false, reason: 'its BMP header is damaged', code: 'bmp_header_damaged', params: {} };
+  if (size.width * size.height > MAX_BMP_PIXELS) {
+    return { ok: false, reason: `the BMP image is too large (${size.width}x${size.height})`, code: 'bmp_too_large', params: { width: size.width, height: size.height } };
+  }
   try {
     const decoded = decodeBmp(bytes, { toRGBA: true });
     return {
@@ -95,7 +108,8 @@ function probeBmp(bytes: Buffer): ImageProbe {
       info: { width: decoded.width, height: decoded.height, fileWidth: decoded.width, fileHeight: decoded.height, format: 'bmp', orientation: 1 },
     };
   } catch (err) {
-    return { ok: false, reason: `the BMP data is damaged or truncated (${firstLine((err as Error).message)})` };
+    const reason = firstLine((err as Error).message);
+    return { ok: false, reason: `the BMP data is damaged or truncated (${reason})`, code: 'bmp_damaged', params: { reason } };
   }
 }
 

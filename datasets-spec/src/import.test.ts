@@ -80,7 +80,10 @@ describe('importDataset: detection', () => {
     });
     expect(result.report.encoding).toBe(result.info.encoding);
     expect(result.report.ignored.sort()).toEqual(['shapes/.DS_Store', 'shapes/readme.txt']);
-    expect(result.report.warnings.map((w) => w.file).sort()).toEqual(['shapes/images/c.bmp', 'shapes/images/r.jpg']);
+    expect(result.report.warnings.map((w) => [w.file, w.code]).sort()).toEqual([
+      ['shapes/images/c.bmp', 'bmp_converted'],
+      ['shapes/images/r.jpg', 'exif_rotated'],
+    ]);
 
     const { entries, info } = await readManifest(outDir);
     expect(info).toEqual(result.info);
@@ -137,6 +140,7 @@ describe('importDataset: detection', () => {
       ].sort(),
     );
     const message = (w: string) => problems.find((p) => where(p) === w)!.message;
+    const code = (w: string) => problems.find((p) => where(p) === w)!.code;
     expect(message('shapes/label.txt:1')).toBe('images/a.PNG is declared as 16x13 (width x height) but the image is 16x12.');
     expect(message('shapes/label.txt:3')).toMatch(/box 2,3,17,9 reaches outside the image, which is 16x12/);
     expect(message('shapes/label.txt:5')).toMatch(/given as 3, but 2 object lines follow/);
@@ -145,6 +149,16 @@ describe('importDataset: detection', () => {
     expect(message('shapes/images/c.bmp')).toMatch(/not listed in label.txt/);
     expect(message('shapes/images/extra.png')).toMatch(/not listed in label.txt/);
     expect(message('shapes/images/broken.png')).toMatch(/This image cannot be read/);
+    expect(problems.find((p) => where(p) === 'shapes/label.txt:1')!.params).toEqual({
+      image: 'images/a.PNG',
+      declaredWidth: 16,
+      declaredHeight: 13,
+      width: 16,
+      height: 12,
+    });
+    expect(
+      ['shapes/label.txt:1', 'shapes/label.txt:3', 'shapes/label.txt:5', 'shapes/label.txt:8', 'shapes/label.txt:10', 'shapes/images/c.bmp', 'shapes/images/broken.png'].map(code),
+    ).toEqual(['label_size_mismatch', 'label_box_outside', 'label_count_mismatch', 'label_image_missing', 'label_size_exif', 'image_not_listed', 'image_unreadable']);
   });
 
   it('forgives how tools write paths: letter case, backslashes, ./, the top folder, absolute paths', async () => {
@@ -162,31 +176,44 @@ describe('importDataset: detection', () => {
     const result = await importDataset({ zipPath, outDir: path.join(dir, 'out') });
     expect(result.info.images).toBe(4);
     expect(result.report.warnings).toEqual([
-      { file: 'set/label.txt', line: 1, message: expect.stringMatching(/ignoring letter case/) },
-      { file: 'set/label.txt', line: 8, message: expect.stringMatching(/matched by file name only/) },
+      {
+        file: 'set/label.txt',
+        line: 1,
+        code: 'label_path_matched_loosely',
+        params: { image: 'IMAGES\\A.png', match: 'images/a.png' },
+        message: expect.stringMatching(/ignoring letter case/),
+      },
+      {
+        file: 'set/label.txt',
+        line: 8,
+        code: 'label_path_matched_by_name',
+        params: { image: 'D:\\labelling\\d.png', match: 'images/d.png' },
+        message: expect.stringMatching(/matched by file name only/),
+      },
     ]);
   });
 
   it.each([
-    ['missing image', withRecords('images/nothere.bmp,8,6', '0'), 13, /not in the zip/],
-    ['wrong declared size', withLine(4, 'images/b.jpg,21,10'), 4, /declared as 21x10 .* the image is 20x10/],
-    ['box outside the image', withLine(12, '0,0,10,21,dog'), 12, /reaches outside the image/],
-    ['inverted box', withLine(12, '5,0,5,20,dog'), 12, /xmin \(5\) must be smaller than xmax \(5\)/],
-    ['wrong count', withLine(11, '2'), 11, /given as 2, but 1 object line follows/],
-    ['unparsable number', withLine(3, '2，3，ten，9，猫'), 3, /xmax "ten" is not a number/],
-  ])('refuses a %s with its label.txt line', async (_name, lines, line, message) => {
+    ['missing image', withRecords('images/nothere.bmp,8,6', '0'), 13, 'label_image_missing', /not in the zip/],
+    ['wrong declared size', withLine(4, 'images/b.jpg,21,10'), 4, 'label_size_mismatch', /declared as 21x10 .* the image is 20x10/],
+    ['box outside the image', withLine(12, '0,0,10,21,dog'), 12, 'label_box_outside', /reaches outside the image/],
+    ['inverted box', withLine(12, '5,0,5,20,dog'), 12, 'label_box_x_order', /xmin \(5\) must be smaller than xmax \(5\)/],
+    ['wrong count', withLine(11, '2'), 11, 'label_count_mismatch', /given as 2, but 1 object line follows/],
+    ['unparsable number', withLine(3, '2，3，ten，9，猫'), 3, 'label_coordinate_not_number', /xmax "ten" is not a number/],
+  ])('refuses a %s with its label.txt line', async (_name, lines, line, code, message) => {
     const dir = await tempDir();
     const problems = await expectRefused(dir, await writeZip(dir, await detectionItems('utf-8-bom', lines)));
-    expect(problems).toEqual([{ file: 'shapes/label.txt', line, message: expect.stringMatching(message) }]);
+    expect(problems).toEqual([{ file: 'shapes/label.txt', line, code, params: expect.any(Object), message: expect.stringMatching(message) }]);
   });
 
   it('refuses a detection upload without label.txt, or without images', async () => {
     const dir = await tempDir();
     const noLabel = await expectRefused(dir, await writeZip(dir, [{ name: 'a.png', data: await png(4, 4) }]), 'detection');
-    expect(noLabel).toEqual([{ file: '', message: expect.stringMatching(/No label.txt was found/) }]);
+    expect(noLabel).toEqual([{ file: '', code: 'label_file_missing', message: expect.stringMatching(/No label.txt was found/) }]);
     const dir2 = await tempDir();
     const noImages = await expectRefused(dir2, await writeZip(dir2, [{ name: 'label.txt', data: '' }]));
     expect(noImages.map((p) => p.message)).toEqual([expect.stringMatching(/holds no images/), 'label.txt lists no images.']);
+    expect(noImages.map((p) => p.code)).toEqual(['no_images', 'label_empty']);
   });
 });
 
@@ -248,10 +275,10 @@ describe('importDataset: classification', () => {
       ]),
     );
     expect(problems).toEqual([
-      { file: 'loose.png', message: expect.stringMatching(/not inside a class folder/) },
-      { file: 'dog/', message: expect.stringMatching(/holds no images/) },
-      { file: 'cat/2.png', message: expect.stringMatching(/cannot be read/) },
-      { file: '', message: expect.stringMatching(/Only one class/) },
+      { file: 'loose.png', code: 'image_not_in_class_folder', message: expect.stringMatching(/not inside a class folder/) },
+      { file: 'dog/', code: 'empty_class_folder', message: expect.stringMatching(/holds no images/) },
+      { file: 'cat/2.png', code: 'image_unreadable', params: { reason: expect.any(String) }, message: expect.stringMatching(/cannot be read/) },
+      { file: '', code: 'single_class', params: { class: 'cat' }, message: expect.stringMatching(/Only one class/) },
     ]);
   });
 
@@ -264,7 +291,7 @@ describe('importDataset: classification', () => {
         { name: 'cats/2.png', data: await png(2, 2) },
       ]),
     );
-    expect(problems).toEqual([{ file: '', message: expect.stringMatching(/single folder \(cats\)/) }]);
+    expect(problems).toEqual([{ file: '', code: 'single_folder', params: { folder: 'cats' }, message: expect.stringMatching(/single folder \(cats\)/) }]);
   });
 });
 
@@ -273,21 +300,21 @@ describe('importDataset: unsafe or broken archives', () => {
     [
       'zip slip',
       async () => patchEntry(await zipBuffer([{ name: 'cat/1.png', data: await png(2, 2) }, { name: 'xx/x.png', data: 'x' }]), 'xx/x.png', { name: Buffer.from('../x.png') }),
-      { file: '../x.png', message: expect.stringMatching(/outside the dataset folder/) },
+      { file: '../x.png', code: 'zip_slip', message: expect.stringMatching(/outside the dataset folder/) },
     ],
     [
       'symlink',
       async () => zipBuffer([{ name: 'cat/1.png', data: await png(2, 2) }, { name: 'cat/2.png', data: '/etc/passwd', mode: 0o120777 }]),
-      { file: 'cat/2.png', message: expect.stringMatching(/symbolic link/) },
+      { file: 'cat/2.png', code: 'entry_symlink', message: expect.stringMatching(/symbolic link/) },
     ],
     [
       'encrypted entry',
       async () => patchEntry(await zipBuffer([{ name: 'cat/1.png', data: await png(2, 2) }]), 'cat/1.png', { setFlags: 1 }),
-      { file: 'cat/1.png', message: expect.stringMatching(/password-protected/) },
+      { file: 'cat/1.png', code: 'entry_encrypted', message: expect.stringMatching(/password-protected/) },
     ],
-    ['zip bomb', async () => zipBuffer([{ name: 'cat/1.png', data: Buffer.alloc(4 * 1024 * 1024) }]), { file: 'cat/1.png', message: expect.stringMatching(/zip bomb/) }],
-    ['corrupt archive', async () => (await zipBuffer([{ name: 'cat/1.png', data: await png(2, 2) }])).subarray(0, 40), { file: '', message: expect.stringMatching(/damaged/) }],
-    ['empty archive', async () => zipBuffer([]), { file: '', message: expect.stringMatching(/holds no files/) }],
+    ['zip bomb', async () => zipBuffer([{ name: 'cat/1.png', data: Buffer.alloc(4 * 1024 * 1024) }]), { file: 'cat/1.png', code: 'zip_bomb', params: expect.any(Object), message: expect.stringMatching(/zip bomb/) }],
+    ['corrupt archive', async () => (await zipBuffer([{ name: 'cat/1.png', data: await png(2, 2) }])).subarray(0, 40), { file: '', code: 'zip_unreadable', params: expect.any(Object), message: expect.stringMatching(/damaged/) }],
+    ['empty archive', async () => zipBuffer([]), { file: '', code: 'zip_empty', message: expect.stringMatching(/holds no files/) }],
   ];
   it.each(cases)('refuses a %s and leaves nothing behind', async (_name, build, problem) => {
     const dir = await tempDir();

@@ -116,7 +116,14 @@ async function storeItems(check: FormatCheck, uploadRoot: string, staged: string
   for (const item of items) {
     const manifestPath = `images/${storedPath(item.source, item.image)}`;
     if (manifestPath !== `images/${item.source}` && taken.has(manifestPath)) {
-      throw new DatasetError([{ file: item.source, message: `This BMP image is stored as PNG under ${manifestPath}, a name another image already has. Rename one of them.` }]);
+      throw new DatasetError([
+        {
+          file: item.source,
+          code: 'bmp_name_clash',
+          params: { path: manifestPath },
+          message: `This BMP image is stored as PNG under ${manifestPath}, a name another image already has. Rename one of them.`,
+        },
+      ]);
     }
     taken.add(manifestPath);
     const target = path.join(staged, ...manifestPath.split('/'));
@@ -135,8 +142,12 @@ async function storeItems(check: FormatCheck, uploadRoot: string, staged: string
 function conversionNotes(check: FormatCheck): Problem[] {
   const notes: Problem[] = [];
   for (const item of check.items) {
-    if (item.image.format === 'bmp') notes.push({ file: item.source, message: `BMP image stored as PNG (${item.source}.png) so every tool can read it.` });
-    else if (item.image.orientation > 1) notes.push({ file: item.source, message: 'Image stored upright: its EXIF orientation tag was applied to the pixels.' });
+    if (item.image.format === 'bmp') {
+      const stored = `${item.source}.png`;
+      notes.push({ file: item.source, code: 'bmp_converted', params: { path: stored }, message: `BMP image stored as PNG (${stored}) so every tool can read it.` });
+    } else if (item.image.orientation > 1) {
+      notes.push({ file: item.source, code: 'exif_rotated', message: 'Image stored upright: its EXIF orientation tag was applied to the pixels.' });
+    }
   }
   return notes;
 }

@@ -1,5 +1,5 @@
 /** @aip/datasets-spec: dataset upload formats, the safe zip reader and the canonical manifest. */
-export { DatasetError, describeProblem, type Problem } from './problems.ts';
+export { DatasetError, PROBLEM_CODES, describeProblem, type Problem, type ProblemCode, type ProblemParams, type ProblemText } from './problems.ts';
 export type { TextEncoding } from './text.ts';
 export { decodeText } from './text.ts';
 export { DEFAULT_ZIP_LIMITS, checkEntryName, extractZip, formatBytes, type ExtractOptions, type ExtractedZip, type ZipLimits } from './zip.ts';

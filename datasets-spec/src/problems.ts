@@ -1,15 +1,107 @@
 /**
  * How every check in this package reports what is wrong with an upload: a list of problems, each
  * naming the file (and the line, for label.txt) in words a non-specialist can act on.
+ *
+ * Each problem also carries a stable `code` and the `params` its sentence fills in, so a client
+ * can show it in the user's language (the web translates `dataset.problem.<code>`); `message`
+ * stays the English sentence, for logs, the API and clients that do not know the code.
  */
+
+/**
+ * Every problem code, refusals and warnings alike. The web has a translation for each (a test
+ * checks it), so a code is added here before it is used, and never renamed.
+ */
+export const PROBLEM_CODES = [
+  // The archive itself (zip.ts).
+  'zip_unreadable',
+  'zip_too_many_entries',
+  'zip_too_large',
+  'zip_empty',
+  'zip_bomb',
+  'zip_slip',
+  'entry_path_absolute',
+  'entry_path_drive_letter',
+  'entry_name_nul',
+  'entry_name_empty',
+  'entry_symlink',
+  'entry_encrypted',
+  'entry_compression_unsupported',
+  'entry_duplicate',
+  'entry_too_large',
+  'entry_damaged',
+  'entry_checksum_mismatch',
+  'file_folder_clash',
+  // Images, whatever the format (images.ts, formats/probe.ts, import.ts).
+  'no_images',
+  'image_unreadable',
+  'image_unsupported_format',
+  'bmp_header_damaged',
+  'bmp_damaged',
+  'bmp_too_large',
+  'bmp_name_clash',
+  'bmp_converted',
+  'exif_rotated',
+  // Classification (formats/classification.ts).
+  'single_folder',
+  'image_outside_split',
+  'image_not_in_class_folder',
+  'empty_class_folder',
+  'single_class',
+  'no_training_images',
+  'class_missing_in_train',
+  'class_missing_in_test',
+  // Detection: finding label.txt and the images it lists (formats/detection.ts).
+  'label_file_missing',
+  'label_file_multiple',
+  'label_empty',
+  'label_no_objects',
+  'label_path_absolute',
+  'label_path_outside',
+  'label_path_matched_by_name',
+  'label_path_matched_loosely',
+  'label_image_missing',
+  'label_image_unsupported',
+  'label_image_duplicate',
+  'image_not_listed',
+  // Detection: the lines of label.txt.
+  'label_unexpected_object_line',
+  'label_image_line_expected',
+  'label_count_missing',
+  'label_count_invalid',
+  'label_count_mismatch',
+  'label_size_zero',
+  'label_object_fields',
+  'label_coordinate_not_number',
+  'label_object_no_label',
+  'label_size_mismatch',
+  'label_size_exif',
+  'label_box_x_order',
+  'label_box_y_order',
+  'label_box_outside',
+  // Written by the API (api/src/upload.ts) when the upload itself fails, before any check runs.
+  'upload_failed',
+] as const;
+
+export type ProblemCode = (typeof PROBLEM_CODES)[number];
+
+/** The values a problem's sentence fills in (file names, counts, limits, found and expected values). */
+export type ProblemParams = Record<string, string | number>;
 
 export interface Problem {
   /** Path inside the zip as the user sees it; '' when the problem concerns the upload as a whole. */
   file: string;
   /** 1-based line number, for problems inside a text file such as label.txt. */
   line?: number;
+  /** What is wrong, for machines: one of PROBLEM_CODES. */
+  code: ProblemCode;
+  /** The values `message` interpolates, by name; absent when it has none. */
+  params?: ProblemParams;
+  /** The English sentence. */
   message: string;
 }
+
+/** A problem's code, params and message, before it is tied to a file. */
+export type ProblemText = Pick<Problem, 'code' | 'params' | 'message'>;
 
 /** Formats one problem as "file, line N: message" for logs and summaries. */
 export function describeProblem(problem: Problem): string {

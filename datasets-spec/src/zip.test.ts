@@ -25,16 +25,17 @@ async function absent(p: string): Promise<boolean> {
 
 describe('checkEntryName', () => {
   it.each([
-    ['../evil.txt', '..'],
-    ['a/../../evil.txt', '..'],
-    ['..\\..\\evil.txt', '..'],
-    ['/etc/passwd', 'absolute'],
-    ['\\\\server\\share\\x', 'absolute'],
-    ['C:\\Windows\\x.dll', 'drive letter'],
-    ['c:evil', 'drive letter'],
-  ])('refuses %s', (name, reason) => {
+    ['../evil.txt', '..', 'zip_slip'],
+    ['a/../../evil.txt', '..', 'zip_slip'],
+    ['..\\..\\evil.txt', '..', 'zip_slip'],
+    ['/etc/passwd', 'absolute', 'entry_path_absolute'],
+    ['\\\\server\\share\\x', 'absolute', 'entry_path_absolute'],
+    ['C:\\Windows\\x.dll', 'drive letter', 'entry_path_drive_letter'],
+    ['c:evil', 'drive letter', 'entry_path_drive_letter'],
+  ])('refuses %s', (name, reason, code) => {
     const checked = checkEntryName(name);
     expect('refusal' in checked && checked.refusal).toContain(reason);
+    expect('code' in checked && checked.code).toBe(code);
   });
 
   it('accepts relative names, with backslashes as separators', () => {
@@ -109,6 +110,7 @@ describe('extractZip', () => {
     expect(error.problems.map((p) => p.file)).toEqual(['../evil.txt', '/evil', '..\\..\\ev']);
     expect(error.problems[0]!.message).toMatch(/outside the dataset folder/);
     expect(error.problems[1]!.message).toMatch(/absolute/);
+    expect(error.problems.map((p) => p.code)).toEqual(['zip_slip', 'entry_path_absolute', 'zip_slip']);
     expect(await absent(out)).toBe(true);
     expect(await absent(path.join(dir, 'evil.txt'))).toBe(true);
   });
@@ -118,7 +120,7 @@ describe('extractZip', () => {
     const zip = path.join(dir, 'drive.zip');
     await writeFile(zip, patchEntry(await zipBuffer([{ name: 'xx/evil.dll', data: 'x' }]), 'xx/evil.dll', { name: Buffer.from('C:\\evil.dll') }));
     const error = await refusal(extractZip(zip, path.join(dir, 'out')));
-    expect(error.problems).toEqual([{ file: 'C:\\evil.dll', message: expect.stringMatching(/drive letter/) }]);
+    expect(error.problems).toEqual([{ file: 'C:\\evil.dll', code: 'entry_path_drive_letter', message: expect.stringMatching(/drive letter/) }]);
   });
 
   it('refuses symbolic links', async () => {
@@ -129,7 +131,7 @@ describe('extractZip', () => {
     ]);
     const out = path.join(dir, 'out');
     const error = await refusal(extractZip(zip, out));
-    expect(error.problems).toEqual([{ file: 'cat/link.png', message: expect.stringMatching(/symbolic link/) }]);
+    expect(error.problems).toEqual([{ file: 'cat/link.png', code: 'entry_symlink', message: expect.stringMatching(/symbolic link/) }]);
     expect(await absent(out)).toBe(true);
   });
 
@@ -138,7 +140,7 @@ describe('extractZip', () => {
     const zip = path.join(dir, 'enc.zip');
     await writeFile(zip, patchEntry(await zipBuffer([{ name: 'secret.png', data: 'x' }]), 'secret.png', { setFlags: 0x1 }));
     const error = await refusal(extractZip(zip, path.join(dir, 'out')));
-    expect(error.problems).toEqual([{ file: 'secret.png', message: expect.stringMatching(/password-protected/) }]);
+    expect(error.problems).toEqual([{ file: 'secret.png', code: 'entry_encrypted', message: expect.stringMatching(/password-protected/) }]);
   });
 
   it('refuses a zip bomb by the bytes actually inflated', async () => {
@@ -147,7 +149,9 @@ describe('extractZip', () => {
     const zip = await writeZip(dir, [{ name: 'bomb.png', data: Buffer.alloc(8 * 1024 * 1024) }]);
     const out = path.join(dir, 'out');
     const error = await refusal(extractZip(zip, out));
-    expect(error.problems).toEqual([{ file: 'bomb.png', message: expect.stringMatching(/zip bomb/) }]);
+    expect(error.problems).toEqual([
+      { file: 'bomb.png', code: 'zip_bomb', params: { ratio: 200, compressed: expect.stringMatching(/KiB$/) }, message: expect.stringMatching(/zip bomb/) },
+    ]);
     expect(await absent(out)).toBe(true);
   });
 
@@ -159,11 +163,12 @@ describe('extractZip', () => {
     await writeFile(zip, bytes);
     // Per-entry limit below the real size: refused while streaming, not from the header.
     const perEntry = await refusal(extractZip(zip, path.join(dir, 'a'), { limits: { maxEntryBytes: 1000 } }));
-    expect(perEntry.problems[0]).toMatchObject({ file: 'big.bin', message: expect.stringMatching(/1000 bytes/) });
+    expect(perEntry.problems[0]).toMatchObject({ file: 'big.bin', code: 'entry_too_large', params: { limit: '1000 bytes' }, message: expect.stringMatching(/1000 bytes/) });
     const total = await refusal(
       extractZip(await writeZip(dir, [{ name: 'a.bin', data }, { name: 'b.bin', data }], 'two.zip'), path.join(dir, 'b'), { limits: { maxTotalBytes: 6000 } }),
     );
     expect(total.problems[0]!.message).toMatch(/unpacks to/);
+    expect(total.problems[0]!.code).toBe('zip_too_large');
     // Sanity: the same data passes with default limits.
     expect(deflateRawSync(data).length).toBeLessThan(data.length);
     await extractZip(zip, path.join(dir, 'c'));
@@ -173,14 +178,14 @@ describe('extractZip', () => {
     const dir = await tempDir();
     const zip = await writeZip(dir, [1, 2, 3, 4].map((n) => ({ name: `f${n}.txt`, data: `${n}` })));
     const error = await refusal(extractZip(zip, path.join(dir, 'out'), { limits: { maxEntries: 3 } }));
-    expect(error.problems[0]!.message).toMatch(/4 entries; at most 3/);
+    expect(error.problems[0]).toMatchObject({ code: 'zip_too_many_entries', params: { count: 4, limit: 3 }, message: expect.stringMatching(/4 entries; at most 3/) });
   });
 
   it('refuses a file that is not a zip, a truncated zip and damaged data', async () => {
     const dir = await tempDir();
     const notZip = path.join(dir, 'not.zip');
     await writeFile(notZip, 'just some text, not an archive');
-    expect((await refusal(extractZip(notZip, path.join(dir, 'o1')))).problems[0]!.message).toMatch(/not a readable zip/);
+    expect((await refusal(extractZip(notZip, path.join(dir, 'o1')))).problems[0]).toMatchObject({ code: 'zip_unreadable', message: expect.stringMatching(/not a readable zip/) });
 
     const good = await zipBuffer([{ name: 'a.txt', data: 'hello hello hello hello hello' }]);
     const truncated = path.join(dir, 'trunc.zip');
@@ -195,7 +200,7 @@ describe('extractZip', () => {
     await writeFile(damagedZip, stored);
     const out = path.join(dir, 'o3');
     const error = await refusal(extractZip(damagedZip, out));
-    expect(error.problems).toEqual([{ file: 'a.txt', message: expect.stringMatching(/checksum/) }]);
+    expect(error.problems).toEqual([{ file: 'a.txt', code: 'entry_checksum_mismatch', message: expect.stringMatching(/checksum/) }]);
     expect(await absent(out)).toBe(true);
   });
 
@@ -203,7 +208,7 @@ describe('extractZip', () => {
     const dir = await tempDir();
     for (const items of [[], [{ name: 'cat/', folder: true }]]) {
       const error = await refusal(extractZip(await writeZip(dir, items), path.join(dir, 'out')));
-      expect(error.problems).toEqual([{ file: '', message: expect.stringMatching(/holds no files/) }]);
+      expect(error.problems).toEqual([{ file: '', code: 'zip_empty', message: expect.stringMatching(/holds no files/) }]);
     }
   });
 });

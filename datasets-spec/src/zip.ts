@@ -11,7 +11,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { crc32 } from 'node:zlib';
 import yauzl from 'yauzl';
-import { DatasetError, type Problem } from './problems.ts';
+import { DatasetError, type Problem, type ProblemCode, type ProblemParams } from './problems.ts';
 import { decodeAs, decodeText } from './text.ts';
 
 export interface ZipLimits {
@@ -93,7 +93,7 @@ function entryNames(entries: yauzl.Entry[]): string[] {
   );
 }
 
-type NameCheck = { segments: string[]; isFolder: boolean } | { refusal: string };
+type NameCheck = { segments: string[]; isFolder: boolean } | { refusal: string; code: ProblemCode };
 
 /**
  * Splits an entry name into safe path segments, or says why it is refused. Backslashes count as
@@ -101,13 +101,13 @@ type NameCheck = { segments: string[]; isFolder: boolean } | { refusal: string }
  */
 export function checkEntryName(name: string): NameCheck {
   const slashed = name.replaceAll('\\', '/');
-  if (slashed.includes('\0')) return { refusal: 'its name contains a NUL character' };
-  if (slashed.startsWith('/')) return { refusal: 'its path is absolute (starts with "/"); only relative paths are allowed' };
-  if (/^[A-Za-z]:/.test(slashed)) return { refusal: 'its path starts with a drive letter; only relative paths are allowed' };
+  if (slashed.includes('\0')) return { refusal: 'its name contains a NUL character', code: 'entry_name_nul' };
+  if (slashed.startsWith('/')) return { refusal: 'its path is absolute (starts with "/"); only relative paths are allowed', code: 'entry_path_absolute' };
+  if (/^[A-Za-z]:/.test(slashed)) return { refusal: 'its path starts with a drive letter; only relative paths are allowed', code: 'entry_path_drive_letter' };
   const parts = slashed.split('/');
-  if (parts.includes('..')) return { refusal: 'its path contains ".." and would be written outside the dataset folder' };
+  if (parts.includes('..')) return { refusal: 'its path contains ".." and would be written outside the dataset folder', code: 'zip_slip' };
   const segments = parts.filter((part) => part !== '' && part !== '.');
-  if (segments.length === 0) return { refusal: 'it has an empty name' };
+  if (segments.length === 0) return { refusal: 'it has an empty name', code: 'entry_name_empty' };
   return { segments, isFolder: slashed.endsWith('/') };
 }
 
@@ -150,7 +150,12 @@ async function exists(p: string): Promise<boolean> {
 
 function damaged(reason: string): DatasetError {
   return new DatasetError([
-    { file: '', message: `The upload is not a readable zip archive, or it is damaged (${reason}). Create the zip again and re-upload it.` },
+    {
+      file: '',
+      code: 'zip_unreadable',
+      params: { reason },
+      message: `The upload is not a readable zip archive, or it is damaged (${reason}). Create the zip again and re-upload it.`,
+    },
   ]);
 }
 
@@ -185,14 +190,23 @@ async function planExtraction(zip: yauzl.ZipFile, limits: ZipLimits): Promise<Pl
   let declaredTotal = 0;
 
   if (zip.entryCount > limits.maxEntries) {
-    throw new DatasetError([{ file: '', message: `The zip holds ${zip.entryCount} entries; at most ${limits.maxEntries} are allowed.` }]);
+    throw new DatasetError([
+      {
+        file: '',
+        code: 'zip_too_many_entries',
+        params: { count: zip.entryCount, limit: limits.maxEntries },
+        message: `The zip holds ${zip.entryCount} entries; at most ${limits.maxEntries} are allowed.`,
+      },
+    ]);
   }
   const entries: yauzl.Entry[] = [];
   try {
     for await (const entry of zip.eachEntry()) {
       // entryCount comes from the archive's own header; count what is really there too.
       if (entries.length >= limits.maxEntries) {
-        throw new DatasetError([{ file: '', message: `The zip holds more than ${limits.maxEntries} entries, the most allowed.` }]);
+        throw new DatasetError([
+          { file: '', code: 'zip_too_many_entries', params: { limit: limits.maxEntries }, message: `The zip holds more than ${limits.maxEntries} entries, the most allowed.` },
+        ]);
       }
       entries.push(entry);
     }
@@ -205,12 +219,12 @@ async function planExtraction(zip: yauzl.ZipFile, limits: ZipLimits): Promise<Pl
     const name = names[index]!;
     const checked = checkEntryName(name);
     if ('refusal' in checked) {
-      problems.push({ file: name, message: `Refused: ${checked.refusal}.` });
+      problems.push({ file: name, code: checked.code, message: `Refused: ${checked.refusal}.` });
       return;
     }
     const mode = (entry.externalFileAttributes >>> 16) & S_IFMT;
     if (mode === S_IFLNK) {
-      problems.push({ file: name, message: 'Refused: this entry is a symbolic link; a dataset may only contain ordinary files and folders.' });
+      problems.push({ file: name, code: 'entry_symlink', message: 'Refused: this entry is a symbolic link; a dataset may only contain ordinary files and folders.' });
       return;
     }
     if (checked.isFolder || mode === S_IFDIR) {
@@ -222,35 +236,39 @@ async function planExtraction(zip: yauzl.ZipFile, limits: ZipLimits): Promise<Pl
       return;
     }
     if ((entry.generalPurposeBitFlag & FLAG_ENCRYPTED) !== 0) {
-      problems.push({ file: name, message: 'Refused: this file is password-protected (encrypted). Zip the dataset again without a password.' });
+      problems.push({ file: name, code: 'entry_encrypted', message: 'Refused: this file is password-protected (encrypted). Zip the dataset again without a password.' });
       return;
     }
     if (entry.compressionMethod !== METHOD_STORED && entry.compressionMethod !== METHOD_DEFLATED) {
       problems.push({
         file: name,
+        code: 'entry_compression_unsupported',
+        params: { method: entry.compressionMethod },
         message: `This file uses a compression method (${entry.compressionMethod}) that is not supported; create the zip again with standard "deflate" compression.`,
       });
       return;
     }
     const key = checked.segments.join('/');
     if (seen.has(key)) {
-      problems.push({ file: name, message: 'This file appears twice in the zip.' });
+      problems.push({ file: name, code: 'entry_duplicate', message: 'This file appears twice in the zip.' });
       return;
     }
     seen.add(key);
     // Declared sizes can lie; they only allow an early refusal. The real limits are counted while inflating.
     if (entry.uncompressedSize > limits.maxEntryBytes) {
-      problems.push({ file: name, message: `This file is ${formatBytes(entry.uncompressedSize)} once unpacked; at most ${formatBytes(limits.maxEntryBytes)} per file is allowed.` });
+      const [size, limit] = [formatBytes(entry.uncompressedSize), formatBytes(limits.maxEntryBytes)];
+      problems.push({ file: name, code: 'entry_too_large', params: { size, limit }, message: `This file is ${size} once unpacked; at most ${limit} per file is allowed.` });
       return;
     }
     declaredTotal += entry.uncompressedSize;
     files.push({ entry, name, segments: checked.segments });
   });
   if (declaredTotal > limits.maxTotalBytes) {
-    problems.push({ file: '', message: `The zip unpacks to ${formatBytes(declaredTotal)}; at most ${formatBytes(limits.maxTotalBytes)} is allowed.` });
+    const [size, limit] = [formatBytes(declaredTotal), formatBytes(limits.maxTotalBytes)];
+    problems.push({ file: '', code: 'zip_too_large', params: { size, limit }, message: `The zip unpacks to ${size}; at most ${limit} is allowed.` });
   }
   if (problems.length === 0 && files.length === 0) {
-    problems.push({ file: '', message: 'The zip holds no files (it is empty, or holds only folders and system files).' });
+    problems.push({ file: '', code: 'zip_empty', message: 'The zip holds no files (it is empty, or holds only folders and system files).' });
   }
   if (problems.length > 0) throw new DatasetError(problems);
 
@@ -261,7 +279,7 @@ async function planExtraction(zip: yauzl.ZipFile, limits: ZipLimits): Promise<Pl
   const fileSet = new Set(files.map((f) => f.segments.join('/')));
   const clashes = folders.filter((folder) => fileSet.has(folder));
   if (clashes.length > 0) {
-    throw new DatasetError(clashes.map((clash) => ({ file: clash, message: 'This name is used both for a file and for a folder.' })));
+    throw new DatasetError(clashes.map((clash) => ({ file: clash, code: 'file_folder_clash', message: 'This name is used both for a file and for a folder.' })));
   }
   return { files, folders, ignored, topFolder };
 }
@@ -288,7 +306,16 @@ function collectFolders(files: string[][], listed: string[][]): string[] {
   return [...folders].sort();
 }
 
-class LimitExceeded extends Error {}
+/** A limit passed while inflating; carries its problem code and params. */
+class LimitExceeded extends Error {
+  constructor(
+    readonly code: ProblemCode,
+    readonly params: ProblemParams,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 async function writeFiles(
   zip: yauzl.ZipFile,
@@ -303,7 +330,7 @@ async function writeFiles(
   for (const file of files) {
     const target = path.resolve(root, ...file.segments);
     // Names were checked already; this guards the check itself.
-    if (!target.startsWith(root + path.sep)) throw new DatasetError([{ file: file.name, message: 'Refused: this path leaves the dataset folder.' }]);
+    if (!target.startsWith(root + path.sep)) throw new DatasetError([{ file: file.name, code: 'zip_slip', message: 'Refused: this path leaves the dataset folder.' }]);
     await mkdir(path.dirname(target), { recursive: true });
 
     const compressed = Math.max(1, file.entry.compressedSize);
@@ -315,14 +342,18 @@ async function writeFiles(
         total += chunk.length;
         crc = crc32(chunk, crc);
         if (bytes > limits.maxEntryBytes) {
-          return callback(new LimitExceeded(`This file unpacks to more than ${formatBytes(limits.maxEntryBytes)}, the most allowed per file.`));
+          const limit = formatBytes(limits.maxEntryBytes);
+          return callback(new LimitExceeded('entry_too_large', { limit }, `This file unpacks to more than ${limit}, the most allowed per file.`));
         }
         if (total > limits.maxTotalBytes) {
-          return callback(new LimitExceeded(`The zip unpacks to more than ${formatBytes(limits.maxTotalBytes)}, the most allowed in all.`));
+          const limit = formatBytes(limits.maxTotalBytes);
+          return callback(new LimitExceeded('zip_too_large', { limit }, `The zip unpacks to more than ${limit}, the most allowed in all.`));
         }
         if (bytes > limits.ratioFloorBytes && bytes / compressed > limits.maxRatio) {
           return callback(
             new LimitExceeded(
+              'zip_bomb',
+              { ratio: limits.maxRatio, compressed: formatBytes(compressed) },
               `Refused as a possible zip bomb: this file inflates more than ${limits.maxRatio} times its compressed size (${formatBytes(compressed)} compressed).`,
             ),
           );
@@ -334,12 +365,15 @@ async function writeFiles(
       const source = await zip.openReadStreamPromise(file.entry);
       await pipeline(source, counter, createWriteStream(target));
     } catch (err) {
-      if (err instanceof LimitExceeded) throw new DatasetError([{ file: file.name, message: err.message }]);
-      throw new DatasetError([{ file: file.name, message: `This file cannot be unpacked; the zip is damaged (${(err as Error).message}).` }]);
+      if (err instanceof LimitExceeded) throw new DatasetError([{ file: file.name, code: err.code, params: err.params, message: err.message }]);
+      const reason = (err as Error).message;
+      throw new DatasetError([{ file: file.name, code: 'entry_damaged', params: { reason }, message: `This file cannot be unpacked; the zip is damaged (${reason}).` }]);
     }
     // yauzl checks sizes but not checksums.
     if (crc >>> 0 !== file.entry.crc32 >>> 0) {
-      throw new DatasetError([{ file: file.name, message: 'This file is damaged inside the zip (its checksum does not match). Create the zip again.' }]);
+      throw new DatasetError([
+        { file: file.name, code: 'entry_checksum_mismatch', message: 'This file is damaged inside the zip (its checksum does not match). Create the zip again.' },
+      ]);
     }
     onProgress?.(++done, files.length);
   }

@@ -15,7 +15,7 @@ import {
   type DatasetNodeData,
   type TaskNodeData,
 } from './flowchart.ts';
-import type { FlowchartProblem } from './problems.ts';
+import type { FlowchartProblem, FlowchartProblemParams } from './problems.ts';
 
 interface NodeBase {
   /** Position in the input's node list (ties in the topological order follow it). */
@@ -70,6 +70,7 @@ export function parseGraph(raw: unknown): { graph: Graph; problems: FlowchartPro
   if (!isRecord(raw) || !Array.isArray(raw.nodes) || !Array.isArray(raw.edges)) {
     problems.push({
       code: 'invalid_graph',
+      params: {},
       message: 'This is not a flowchart: it must have a list of "nodes" and a list of "edges".',
     });
     return { graph, problems };
@@ -82,6 +83,7 @@ export function parseGraph(raw: unknown): { graph: Graph; problems: FlowchartPro
       problems.push({
         code: 'duplicate_id',
         nodeId: node.id,
+        params: { id: node.id },
         message: `Two boxes share the id "${node.id}"; every box needs its own id.`,
       });
       return;
@@ -99,6 +101,7 @@ export function parseGraph(raw: unknown): { graph: Graph; problems: FlowchartPro
       problems.push({
         code: 'duplicate_id',
         edgeId: edge.id,
+        params: { variant: 'edge', id: edge.id },
         message: `Two connections share the id "${edge.id}"; every connection needs its own id.`,
       });
       return;
@@ -109,6 +112,7 @@ export function parseGraph(raw: unknown): { graph: Graph; problems: FlowchartPro
       problems.push({
         code: 'unknown_edge_endpoint',
         edgeId: edge.id,
+        params: { edge: edge.id, missing },
         message: `The connection "${edge.id}" points to ${missing.map((m) => `"${m}"`).join(' and ')}, which ${missing.length === 1 ? 'is not a box' : 'are not boxes'} in this flowchart.`,
       });
       return;
@@ -122,7 +126,7 @@ export function parseGraph(raw: unknown): { graph: Graph; problems: FlowchartPro
 
 function parseNode(raw: unknown, index: number, problems: FlowchartProblem[]): GraphNode | undefined {
   if (!isRecord(raw) || !nonEmptyString(raw.id)) {
-    problems.push({ code: 'invalid_node', message: `Box number ${index + 1} has no id; every box needs a text id.` });
+    problems.push({ code: 'invalid_node', params: { variant: 'no_id', index: index + 1 }, message: `Box number ${index + 1} has no id; every box needs a text id.` });
     return undefined;
   }
   const id = raw.id;
@@ -132,6 +136,7 @@ function parseNode(raw: unknown, index: number, problems: FlowchartProblem[]): G
     problems.push({
       code: 'invalid_node',
       nodeId: id,
+      params: { variant: 'unknown_type', node: name, type: JSON.stringify(raw.type) ?? 'undefined' },
       message: `The box "${name}" has an unknown kind ${JSON.stringify(raw.type) ?? 'undefined'}; it must be a dataset or a task such as classification or detection.`,
     });
     return undefined;
@@ -139,7 +144,13 @@ function parseNode(raw: unknown, index: number, problems: FlowchartProblem[]): G
   const type = raw.type;
   const schema = type === 'dataset' ? DatasetNodeSchema : TaskNodeSchema;
   const where = type === 'dataset' ? `The dataset box "${name}"` : `The stage "${name}"`;
-  const errors = schemaProblems(schema, raw, where).map((message) => ({ code: 'invalid_node' as const, nodeId: id, message }));
+  const box = type === 'dataset' ? 'dataset' : 'stage';
+  const errors = schemaProblems(schema, raw, where).map(({ message, params }) => ({
+    code: 'invalid_node' as const,
+    nodeId: id,
+    params: { ...params, node: name, box },
+    message,
+  }));
   problems.push(...errors);
   const valid = errors.length === 0;
   if (type === 'dataset') return { type, index, id, name, data: valid ? (raw.data as DatasetNodeData) : undefined };
@@ -148,12 +159,18 @@ function parseNode(raw: unknown, index: number, problems: FlowchartProblem[]): G
 
 function parseEdge(raw: unknown, index: number, problems: FlowchartProblem[]): GraphEdge | undefined {
   if (!isRecord(raw) || !nonEmptyString(raw.id)) {
-    problems.push({ code: 'invalid_edge', message: `Connection number ${index + 1} has no id; every connection needs a text id.` });
+    problems.push({ code: 'invalid_edge', params: { variant: 'no_id', index: index + 1 }, message: `Connection number ${index + 1} has no id; every connection needs a text id.` });
     return undefined;
   }
-  const messages = schemaProblems(FlowchartEdgeSchema, raw, `The connection "${raw.id}"`);
-  for (const message of messages) problems.push({ code: 'invalid_edge', edgeId: raw.id, message });
-  return messages.length === 0 ? (raw as unknown as GraphEdge) : undefined;
+  const errors = schemaProblems(FlowchartEdgeSchema, raw, `The connection "${raw.id}"`);
+  for (const { message, params } of errors) problems.push({ code: 'invalid_edge', edgeId: raw.id, params: { ...params, edge: raw.id }, message });
+  return errors.length === 0 ? (raw as unknown as GraphEdge) : undefined;
+}
+
+interface SchemaProblem {
+  message: string;
+  /** `setting`, and `got` (the value as JSON) or `variant: 'missing'`; `variant: 'malformed'` for the whole object. */
+  params: FlowchartProblemParams;
 }
 
 /**
@@ -161,9 +178,9 @@ function parseEdge(raw: unknown, index: number, problems: FlowchartProblem[]): G
  * number of epochs from 1 to 10000, or empty for automatic (got 0).` The wording comes from each
  * setting schema's `description` (flowchart.ts), falling back to TypeBox's own message.
  */
-function schemaProblems(schema: TObject, value: Record<string, unknown>, where: string): string[] {
+function schemaProblems(schema: TObject, value: Record<string, unknown>, where: string): SchemaProblem[] {
   const seen = new Set<string>();
-  const messages: string[] = [];
+  const messages: SchemaProblem[] = [];
   for (const error of Value.Errors(schema, value)) {
     const segments = error.path.split('/').filter(Boolean);
     const inData = segments[0] === 'data' && segments.length > 1;
@@ -177,13 +194,20 @@ function schemaProblems(schema: TObject, value: Record<string, unknown>, where: 
   return messages;
 }
 
-function describeSchemaError(where: string, setting: string, schema: TSchema | undefined, error: ValueError, got: unknown): string {
+function describeSchemaError(where: string, setting: string, schema: TSchema | undefined, error: ValueError, got: unknown): SchemaProblem {
   const should = typeof schema?.description === 'string' ? schema.description : undefined;
-  if (setting === '') return `${where} is malformed: ${error.message.toLowerCase()}.`;
+  if (setting === '') return { message: `${where} is malformed: ${error.message.toLowerCase()}.`, params: { variant: 'malformed' } };
   if (error.type === ValueErrorType.ObjectRequiredProperty || got === undefined) {
-    return `${where}: the setting "${setting}" is missing${should ? `; it must be ${should}` : ''}.`;
+    return {
+      message: `${where}: the setting "${setting}" is missing${should ? `; it must be ${should}` : ''}.`,
+      params: { variant: 'missing', setting },
+    };
   }
-  const shown = JSON.stringify(got);
-  const gotText = shown === undefined ? '' : ` (got ${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown})`;
-  return `${where}: the setting "${setting}" ${should ? `must be ${should}` : `is invalid: ${error.message.toLowerCase()}`}${gotText}.`;
+  const json = JSON.stringify(got);
+  const shown = json === undefined ? undefined : json.length > 40 ? `${json.slice(0, 40)}…` : json;
+  const gotText = shown === undefined ? '' : ` (got ${shown})`;
+  return {
+    message: `${where}: the setting "${setting}" ${should ? `must be ${should}` : `is invalid: ${error.message.toLowerCase()}`}${gotText}.`,
+    params: shown === undefined ? { setting } : { setting, got: shown },
+  };
 }

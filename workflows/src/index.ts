@@ -7,6 +7,7 @@ export * from './flowchart.ts';
 export * from './architectures.ts';
 export * from './context.ts';
 export * from './problems.ts';
+export * from './states.ts';
 export { validateFlowchart } from './validate.ts';
 export { compileFlowchart } from './compile.ts';
 export type { HyperParameters, Plan, PlanStage, StageInput, TaskType } from './plan.ts';

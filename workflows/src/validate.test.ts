@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Flowchart, TaskNodeData } from './flowchart.ts';
-import type { ProblemCode } from './problems.ts';
+import { PROBLEM_CODES, type ProblemCode } from './problems.ts';
 import { headlineContext, headlineFlowchart } from './test-support/headline.ts';
 import { validateFlowchart } from './validate.ts';
 
@@ -49,6 +49,8 @@ describe('validateFlowchart', () => {
     expect(messages).toContain('The stage "Detect shapes": the setting "mode" must be "train" (train a new model) or "reuse" (use a registry model as is) (got "fast").');
     expect(messages.some((m) => m.includes('"learningRate" must be a number above 0'))).toBe(true);
     expect(problems).toHaveLength(3);
+    expect(problems.map((p) => p.params)).toContainEqual({ node: 'Detect shapes', box: 'stage', setting: 'epochs', got: '0' });
+    expect(problems.map((p) => p.params)).toContainEqual({ node: 'Detect shapes', box: 'stage', setting: 'mode', got: '"fast"' });
   });
 
   it('reports a missing required setting and an unknown node kind', () => {
@@ -59,9 +61,13 @@ describe('validateFlowchart', () => {
     expect(problems).toContainEqual({
       code: 'invalid_node',
       nodeId: 'shapes',
+      params: { variant: 'missing', node: 'shapes', box: 'dataset', setting: 'datasetId' },
       message: 'The dataset box "shapes": the setting "datasetId" is missing; it must be the id of the dataset to use.',
     });
-    expect(problems.find((p) => p.nodeId === 'odd')?.message).toMatch(/unknown kind "teleport"/);
+    expect(problems.find((p) => p.nodeId === 'odd')).toMatchObject({
+      params: { variant: 'unknown_type', node: 'odd', type: '"teleport"' },
+      message: expect.stringMatching(/unknown kind "teleport"/),
+    });
   });
 
   it('accepts null hyper-parameters as automatic and extra Svelte Flow properties', () => {
@@ -79,6 +85,7 @@ describe('validateFlowchart', () => {
     );
     expect(problem.edgeId).toBe('e-bad');
     expect(problem.message).toMatch(/"target" is missing/);
+    expect(problem.params).toEqual({ variant: 'missing', edge: 'e-bad', setting: 'target' });
   });
 
   it('reports duplicate node and connection ids', () => {
@@ -91,6 +98,7 @@ describe('validateFlowchart', () => {
       ['duplicate_id', 'e-detect-round'],
     ]);
     expect(problems[0]?.message).toBe('Two boxes share the id "detect"; every box needs its own id.');
+    expect(problems.map((p) => p.params)).toEqual([{ id: 'detect' }, { variant: 'edge', id: 'e-detect-round' }]);
   });
 
   it('reports connections to boxes that do not exist', () => {
@@ -98,7 +106,7 @@ describe('validateFlowchart', () => {
       problemsAfter((g) => g.edges.push({ id: 'e-ghost', source: 'detect', target: 'ghost' })),
       'unknown_edge_endpoint',
     );
-    expect(problem).toMatchObject({ edgeId: 'e-ghost', message: 'The connection "e-ghost" points to "ghost", which is not a box in this flowchart.' });
+    expect(problem).toMatchObject({ edgeId: 'e-ghost', params: { edge: 'e-ghost', missing: ['ghost'] }, message: 'The connection "e-ghost" points to "ghost", which is not a box in this flowchart.' });
   });
 
   it('reports a flowchart with nothing to train', () => {
@@ -113,6 +121,7 @@ describe('validateFlowchart', () => {
     });
     const cycles = problems.filter((p) => p.code === 'cycle');
     expect(cycles).toHaveLength(1);
+    expect(cycles[0]?.params).toEqual({ loop: ['Detect shapes', 'again', 'Detect shapes'] });
     expect(cycles[0]?.message).toBe(
       'These boxes form a loop: "Detect shapes" → "again" → "Detect shapes". A flowchart must flow one way; remove one of these connections.',
     );
@@ -123,6 +132,7 @@ describe('validateFlowchart', () => {
   it('reports a stage without input', () => {
     const problem = expectOnly(problemsAfter((g) => g.edges.splice(0, 1)), 'missing_input', 'detect');
     expect(problem.message).toBe('The stage "Detect shapes" has no input: connect a dataset or a detector to it.');
+    expect(problem.params).toEqual({ node: 'Detect shapes' });
   });
 
   it('reports a stage with two inputs', () => {
@@ -130,7 +140,9 @@ describe('validateFlowchart', () => {
       g.nodes.push({ id: 'more', type: 'dataset', position: at, data: { datasetId: 'ds-shapes' } });
       g.edges.push({ id: 'e-more', source: 'more', target: 'detect' });
     });
-    expect(expectOnly(problems, 'multiple_inputs', 'detect').message).toMatch(/has 2 inputs, but a stage takes exactly one/);
+    const problem = expectOnly(problems, 'multiple_inputs', 'detect');
+    expect(problem.message).toMatch(/has 2 inputs, but a stage takes exactly one/);
+    expect(problem.params).toEqual({ node: 'Detect shapes', count: 2 });
   });
 
   it('reports a dataset with an input', () => {
@@ -143,9 +155,11 @@ describe('validateFlowchart', () => {
     expect(expectOnly(problemsAfter((g) => Object.assign(g.nodes[0]!.data, { datasetId: 'nope' })), 'dataset_not_found', 'shapes').message).toMatch(
       /"nope"\) that does not exist/,
     );
-    expect(expectOnly(problemsAfter((g) => Object.assign(g.nodes[0]!.data, { datasetId: 'ds-uploading' })), 'dataset_not_ready', 'shapes').message).toBe(
+    const notReady = expectOnly(problemsAfter((g) => Object.assign(g.nodes[0]!.data, { datasetId: 'ds-uploading' })), 'dataset_not_ready', 'shapes');
+    expect(notReady.message).toBe(
       'The dataset box "Shapes" uses the dataset "Fresh upload", which is not ready yet (validating); wait until its upload has been checked.',
     );
+    expect(notReady.params).toEqual({ node: 'Shapes', dataset: 'Fresh upload', status: 'validating' });
   });
 
   it('reports a dataset whose format cannot feed the stage', () => {
@@ -158,6 +172,7 @@ describe('validateFlowchart', () => {
     expect(problem.message).toBe(
       'The stage "Detect shapes" does object detection, but the dataset "Pets" is a classification dataset, which can only train image classification; connect an object detection dataset instead.',
     );
+    expect(problem.params).toEqual({ node: 'Detect shapes', task: 'detection', dataset: 'Pets', format: 'classification', feeds: ['classification'] });
   });
 
   it('honours a custom format → task rule from the context', () => {
@@ -174,12 +189,15 @@ describe('validateFlowchart', () => {
       g.nodes.push({ id: 'seg', type: 'segmentation', position: at, data: { classes: ['circle'] } });
       g.edges.push({ id: 'e-seg', source: 'shapes', target: 'seg' });
     });
-    expect(expectOnly(problems, 'unsupported_task', 'seg').message).toBe('The stage "seg" is a segmentation stage; segmentation is not supported yet.');
+    const problem = expectOnly(problems, 'unsupported_task', 'seg');
+    expect(problem.message).toBe('The stage "seg" is a segmentation stage; segmentation is not supported yet.');
+    expect(problem.params).toEqual({ node: 'seg', task: 'segmentation' });
   });
 
   it('reports an architecture the task does not offer', () => {
     const problem = expectOnly(problemsAfter((g) => Object.assign(taskData(g, 'detect'), { arch: 'resnet18' })), 'unknown_arch', 'detect');
     expect(problem.message).toMatch(/choose "tiny_det" and "fasterrcnn_mobilenet_v3_large_320_fpn"|choose "tiny_det"/);
+    expect(problem.params).toMatchObject({ node: 'Detect shapes', arch: 'resnet18', task: 'detection', choices: expect.arrayContaining(['tiny_det']) });
   });
 
   it('reports a stage fed by a stage that is not a detector', () => {
@@ -194,9 +212,11 @@ describe('validateFlowchart', () => {
 
   it('reports a missing parent class below a detector', () => {
     const problems = problemsAfter((g) => delete taskData(g, 'round-kind').parentClass);
-    expect(expectOnly(problems, 'missing_parent_class', 'round-kind').message).toBe(
+    const problem = expectOnly(problems, 'missing_parent_class', 'round-kind');
+    expect(problem.message).toBe(
       'The stage "round-kind" is fed by the detector "Detect shapes": choose which of its classes it refines ("round" and "angular").',
     );
+    expect(problem.params).toEqual({ node: 'round-kind', detector: 'Detect shapes', classes: ['round', 'angular'] });
   });
 
   it('reports a parent class the detector does not detect', () => {
@@ -229,6 +249,7 @@ describe('validateFlowchart', () => {
       expectOnly(problemsAfter((g) => Object.assign(taskData(g, 'round-kind'), { classes: ['circle', 'ring', 'circle'] })), 'duplicate_classes', 'round-kind')
         .message,
     ).toBe('The stage "round-kind" lists "circle" more than once; each class must appear once.');
+    expect(problemsAfter((g) => Object.assign(taskData(g, 'round-kind'), { classes: ['circle'] }))[0]?.params).toEqual({ node: 'round-kind', className: 'circle' });
   });
 
   it('reports a fine label that would count as two classes of the detector', () => {
@@ -248,6 +269,7 @@ describe('validateFlowchart', () => {
       ['class_not_in_dataset', 'round-kind'],
     ]);
     expect(problems[0]?.message).toMatch(/^The stage "Detect shapes" lists "star", but no image in the dataset "Shapes" is labelled with it/);
+    expect(problems[0]?.params).toMatchObject({ node: 'Detect shapes', classes: ['star'], dataset: 'Shapes' });
   });
 
   it('reports reuse without a model, an unknown model, a model of another task and changed classes', () => {
@@ -264,7 +286,13 @@ describe('validateFlowchart', () => {
 
   it('checks the initial-weights model of a training stage', () => {
     expectOnly(problemsAfter((g) => Object.assign(taskData(g, 'detect'), { initModelId: 'm-gone' })), 'model_not_found', 'detect');
-    expectOnly(problemsAfter((g) => Object.assign(taskData(g, 'detect'), { initModelId: 'm-cls' })), 'model_wrong_task', 'detect');
+    expect(expectOnly(problemsAfter((g) => Object.assign(taskData(g, 'detect'), { initModelId: 'm-cls' })), 'model_wrong_task', 'detect').params).toEqual({
+      variant: 'init',
+      node: 'Detect shapes',
+      model: 'Round kinds v1',
+      modelTask: 'classification',
+      task: 'detection',
+    });
     expect(problemsAfter((g) => Object.assign(taskData(g, 'detect'), { initModelId: 'm-det' }))).toEqual([]);
   });
 
@@ -276,5 +304,16 @@ describe('validateFlowchart', () => {
       Object.assign(taskData(g, 'angular-kind'), { classes: [] });
     });
     expect(problems.map((p) => p.code).sort()).toEqual(['dataset_not_ready', 'empty_classes', 'missing_parent_class', 'unknown_arch']);
+  });
+
+  it('only reports codes of the catalogue, each with its params', () => {
+    const problems = problemsAfter((g) => {
+      Object.assign(g.nodes[0]!.data, { datasetId: 'ds-uploading' });
+      Object.assign(taskData(g, 'round-kind'), { parentClass: 'oval', classes: ['circle', 'circle'] });
+    });
+    for (const problem of problems) {
+      expect(PROBLEM_CODES).toContain(problem.code);
+      expect(problem.params).toBeTypeOf('object');
+    }
   });
 });

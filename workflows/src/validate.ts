@@ -18,7 +18,7 @@ import { buildLabelMap, childrenOf, inputOf, rootDatasetOf, stageClasses } from 
 import { DEFAULT_FORMAT_TASKS, lookup, type FlowchartContext } from './context.ts';
 import { TASK_TITLES } from './flowchart.ts';
 import { describeNode, isTaskGraphNode, parseGraph, type Graph, type GraphNode, type TaskGraphNode } from './graph.ts';
-import { quoteList, withArticle, type FlowchartProblem } from './problems.ts';
+import { quoteList, withArticle, type FlowchartProblem, type FlowchartProblemParams } from './problems.ts';
 
 export function validateFlowchart(graphInput: unknown, context: FlowchartContext): FlowchartProblem[] {
   const { graph, problems } = parseGraph(graphInput);
@@ -28,6 +28,7 @@ export function validateFlowchart(graphInput: unknown, context: FlowchartContext
   if (!nodes.some(isTaskGraphNode) && !problems.some((p) => p.code === 'invalid_node')) {
     problems.push({
       code: 'no_tasks',
+      params: {},
       message: 'The flowchart has nothing to train: add a task such as detection or classification and connect a dataset to it.',
     });
   }
@@ -45,6 +46,7 @@ function checkDatasetNode(graph: Graph, node: GraphNode & { type: 'dataset' }, c
     problems.push({
       code: 'dataset_has_input',
       nodeId: node.id,
+      params: { node: node.name },
       message: `${describeNode(node)} has an incoming connection, but a dataset is where the flowchart starts: remove the connection into it.`,
     });
   }
@@ -54,12 +56,19 @@ function checkDatasetNode(graph: Graph, node: GraphNode & { type: 'dataset' }, c
     problems.push({
       code: 'dataset_not_found',
       nodeId: node.id,
+      params: { node: node.name, datasetId: node.data.datasetId },
       message: `${describeNode(node)} uses a dataset ("${node.data.datasetId}") that does not exist or that you cannot access; pick another dataset.`,
     });
   } else if (dataset.status !== 'ready') {
     problems.push({
       code: 'dataset_not_ready',
       nodeId: node.id,
+      params: {
+        ...(dataset.status === 'invalid' ? { variant: 'invalid' } : {}),
+        node: node.name,
+        dataset: dataset.name ?? node.data.datasetId,
+        status: dataset.status,
+      },
       message:
         dataset.status === 'invalid'
           ? `${describeNode(node)} uses the dataset "${dataset.name ?? node.data.datasetId}", which failed its checks; fix and upload it again, or pick another.`
@@ -71,23 +80,25 @@ function checkDatasetNode(graph: Graph, node: GraphNode & { type: 'dataset' }, c
 
 function checkTaskNode(graph: Graph, node: TaskGraphNode, context: FlowchartContext): FlowchartProblem[] {
   const problems: FlowchartProblem[] = [];
-  const add = (code: FlowchartProblem['code'], message: string) => problems.push({ code, nodeId: node.id, message });
+  const add = (code: FlowchartProblem['code'], params: FlowchartProblemParams, message: string) =>
+    problems.push({ code, nodeId: node.id, params: { node: node.name, ...params }, message });
   const where = describeNode(node);
   const title = TASK_TITLES[node.type];
 
   const inputCount = (graph.inputs.get(node.id) ?? []).length;
-  if (inputCount === 0) add('missing_input', `${where} has no input: connect a dataset or a detector to it.`);
-  if (inputCount > 1) add('multiple_inputs', `${where} has ${inputCount} inputs, but a stage takes exactly one: remove all but one connection into it.`);
+  if (inputCount === 0) add('missing_input', {}, `${where} has no input: connect a dataset or a detector to it.`);
+  if (inputCount > 1) add('multiple_inputs', { count: inputCount }, `${where} has ${inputCount} inputs, but a stage takes exactly one: remove all but one connection into it.`);
 
   if (!isTaskSupported(node.type)) {
-    add('unsupported_task', `${where} is ${withArticle(title)} stage; ${title} is not supported yet.`);
+    add('unsupported_task', { task: node.type }, `${where} is ${withArticle(title)} stage; ${title} is not supported yet.`);
     return problems;
   }
   const data = node.data;
   if (!data) return problems; // its schema problems are already reported
 
   if (data.arch !== undefined && !isKnownArchitecture(node.type, data.arch)) {
-    add('unknown_arch', `${where} uses the architecture "${data.arch}", which ${title} does not offer; choose ${quoteList(architecturesFor(node.type).map((a) => a.id))}.`);
+    const choices = architecturesFor(node.type).map((a) => a.id);
+    add('unknown_arch', { arch: data.arch, task: node.type, choices }, `${where} uses the architecture "${data.arch}", which ${title} does not offer; choose ${quoteList(choices)}.`);
   }
   problems.push(...checkModeAndClasses(node, context));
   problems.push(...checkInput(graph, node, context));
@@ -97,19 +108,22 @@ function checkTaskNode(graph: Graph, node: TaskGraphNode, context: FlowchartCont
 
 function checkModeAndClasses(node: TaskGraphNode, context: FlowchartContext): FlowchartProblem[] {
   const problems: FlowchartProblem[] = [];
-  const add = (code: FlowchartProblem['code'], message: string) => problems.push({ code, nodeId: node.id, message });
+  const add = (code: FlowchartProblem['code'], params: FlowchartProblemParams, message: string) =>
+    problems.push({ code, nodeId: node.id, params: { node: node.name, ...params }, message });
   const where = describeNode(node);
   const data = node.data!;
   const classes = data.classes ?? [];
 
-  const checkModel = (modelId: string, role: string): boolean => {
+  const checkModel = (modelId: string, role: 'reuses' | 'starts from'): boolean => {
     const model = lookup(context.models, modelId);
+    // Which wording: the reused model, or the one whose weights start training.
+    const variant: FlowchartProblemParams = role === 'reuses' ? {} : { variant: 'init' };
     if (!model) {
-      add('model_not_found', `${where} ${role} the model "${modelId}", which does not exist or is not shared with you; pick another model.`);
+      add('model_not_found', { ...variant, model: modelId }, `${where} ${role} the model "${modelId}", which does not exist or is not shared with you; pick another model.`);
       return false;
     }
     if (model.task !== node.type) {
-      add('model_wrong_task', `${where} ${role} the model "${model.name ?? modelId}", which does ${TASK_TITLES[model.task]}, not ${TASK_TITLES[node.type]}; pick ${withArticle(TASK_TITLES[node.type])} model.`);
+      add('model_wrong_task', { ...variant, model: model.name ?? modelId, modelTask: model.task, task: node.type }, `${where} ${role} the model "${model.name ?? modelId}", which does ${TASK_TITLES[model.task]}, not ${TASK_TITLES[node.type]}; pick ${withArticle(TASK_TITLES[node.type])} model.`);
       return false;
     }
     return true;
@@ -117,12 +131,12 @@ function checkModeAndClasses(node: TaskGraphNode, context: FlowchartContext): Fl
 
   if ((data.mode ?? 'train') === 'reuse') {
     if (!data.modelId) {
-      add('reuse_without_model', `${where} is set to reuse an existing model but names none: pick the model to reuse, or switch it to train.`);
+      add('reuse_without_model', {}, `${where} is set to reuse an existing model but names none: pick the model to reuse, or switch it to train.`);
     } else if (checkModel(data.modelId, 'reuses')) {
       const modelClasses = lookup(context.models, data.modelId)!.classes;
       const same = classes.length === modelClasses.length && classes.every((c) => modelClasses.includes(c));
       if (classes.length > 0 && !same) {
-        add('reuse_classes_locked', `${where} reuses a model whose classes are ${quoteList(modelClasses)}; a reused model's classes cannot be changed, so clear the class list or train a new model.`);
+        add('reuse_classes_locked', { classes: modelClasses }, `${where} reuses a model whose classes are ${quoteList(modelClasses)}; a reused model's classes cannot be changed, so clear the class list or train a new model.`);
       }
     }
     return problems;
@@ -130,18 +144,18 @@ function checkModeAndClasses(node: TaskGraphNode, context: FlowchartContext): Fl
 
   if (data.initModelId) checkModel(data.initModelId, 'starts from');
   if (classes.length === 0) {
-    add('empty_classes', `${where} has no classes: list the classes this stage should recognise.`);
+    add('empty_classes', {}, `${where} has no classes: list the classes this stage should recognise.`);
     return problems;
   }
   if (node.type === 'classification' && classes.length < 2) {
-    add('too_few_classes', `${where} has only the class "${classes[0]}"; a classifier chooses between classes, so list at least two.`);
+    add('too_few_classes', { className: classes[0]! }, `${where} has only the class "${classes[0]}"; a classifier chooses between classes, so list at least two.`);
   }
   const blank = classes.filter((c) => c.trim() === '' || c !== c.trim());
   if (blank.length > 0) {
-    add('invalid_classes', `${where} has a class name that is empty or starts or ends with a space; class names must be written exactly as in the dataset.`);
+    add('invalid_classes', {}, `${where} has a class name that is empty or starts or ends with a space; class names must be written exactly as in the dataset.`);
   }
   const duplicates = [...new Set(classes.filter((c, i) => classes.indexOf(c) !== i))];
-  if (duplicates.length > 0) add('duplicate_classes', `${where} lists ${quoteList(duplicates)} more than once; each class must appear once.`);
+  if (duplicates.length > 0) add('duplicate_classes', { classes: duplicates }, `${where} lists ${quoteList(duplicates)} more than once; each class must appear once.`);
   return problems;
 }
 
@@ -149,8 +163,8 @@ function checkInput(graph: Graph, node: TaskGraphNode, context: FlowchartContext
   const input = inputOf(graph, node.id);
   if (!input) return [];
   const problems: FlowchartProblem[] = [];
-  const add = (code: FlowchartProblem['code'], message: string) =>
-    problems.push({ code, nodeId: node.id, edgeId: input.edge.id, message });
+  const add = (code: FlowchartProblem['code'], params: FlowchartProblemParams, message: string) =>
+    problems.push({ code, nodeId: node.id, edgeId: input.edge.id, params: { node: node.name, ...params }, message });
   const where = describeNode(node);
   const title = TASK_TITLES[node.type];
   const source = input.source;
@@ -160,21 +174,31 @@ function checkInput(graph: Graph, node: TaskGraphNode, context: FlowchartContext
     if (!dataset) return problems; // reported on the dataset box
     const feeds = (context.formatTasks ?? DEFAULT_FORMAT_TASKS)[dataset.format] ?? [];
     if (!feeds.includes(node.type)) {
-      add('format_mismatch', `${where} does ${title}, but the dataset "${dataset.name ?? source.data!.datasetId}" is ${withArticle(dataset.format)} dataset, which ${feeds.length > 0 ? `can only train ${feeds.map((t) => TASK_TITLES[t]).join(' or ')}` : 'cannot train this task'}; connect ${withArticle(title)} dataset instead.`);
+      add(
+        'format_mismatch',
+        {
+          ...(feeds.length === 0 ? { variant: 'no_task' } : {}),
+          task: node.type,
+          dataset: dataset.name ?? source.data!.datasetId,
+          format: dataset.format,
+          feeds: [...feeds],
+        },
+        `${where} does ${title}, but the dataset "${dataset.name ?? source.data!.datasetId}" is ${withArticle(dataset.format)} dataset, which ${feeds.length > 0 ? `can only train ${feeds.map((t) => TASK_TITLES[t]).join(' or ')}` : 'cannot train this task'}; connect ${withArticle(title)} dataset instead.`,
+      );
     }
     return problems;
   }
 
   if (source.type !== 'detection') {
-    add('stage_input_not_detector', `${where} takes its input from "${source.name}", ${withArticle(TASK_TITLES[source.type])} stage; for now only an object detection stage can feed another stage.`);
+    add('stage_input_not_detector', { source: source.name, sourceTask: source.type }, `${where} takes its input from "${source.name}", ${withArticle(TASK_TITLES[source.type])} stage; for now only an object detection stage can feed another stage.`);
     return problems;
   }
   const parentClasses = stageClasses(source, context);
   const parentClass = node.data?.parentClass;
   if (parentClass === undefined || parentClass === '') {
-    add('missing_parent_class', `${where} is fed by the detector "${source.name}": choose which of its classes it refines${parentClasses?.length ? ` (${quoteList(parentClasses)})` : ''}.`);
+    add('missing_parent_class', { ...(parentClasses?.length ? {} : { variant: 'no_classes' }), detector: source.name, classes: parentClasses ?? [] }, `${where} is fed by the detector "${source.name}": choose which of its classes it refines${parentClasses?.length ? ` (${quoteList(parentClasses)})` : ''}.`);
   } else if (parentClasses && !parentClasses.includes(parentClass)) {
-    add('unknown_parent_class', `${where} refines the class "${parentClass}", but the detector "${source.name}" does not detect it${parentClasses.length ? `; its classes are ${quoteList(parentClasses)}` : ''}.`);
+    add('unknown_parent_class', { ...(parentClasses.length ? {} : { variant: 'no_classes' }), parentClass, detector: source.name, classes: parentClasses }, `${where} refines the class "${parentClass}", but the detector "${source.name}" does not detect it${parentClasses.length ? `; its classes are ${quoteList(parentClasses)}` : ''}.`);
   }
   return problems;
 }
@@ -188,6 +212,7 @@ function checkLabels(graph: Graph, node: TaskGraphNode, context: FlowchartContex
     problems.push({
       code: 'ambiguous_fine_class',
       nodeId: node.id,
+      params: { node: node.name, label: conflict.label, classes: [...conflict.classes] },
       message: `${where} cannot tell what a "${conflict.label}" label is: the stages below it make it count as ${conflict.classes.map((c) => `"${c}"`).join(' and as ')} at once; rename that class in one of them.`,
     });
   }
@@ -211,6 +236,7 @@ function checkLabels(graph: Graph, node: TaskGraphNode, context: FlowchartContex
     problems.push({
       code: 'class_not_in_dataset',
       nodeId: node.id,
+      params: { node: node.name, classes: missing, dataset: dataset.name ?? datasetId!, labels: [...dataset.classes] },
       message: `${where} lists ${quoteList(missing)}, but no image in the dataset "${dataset.name ?? datasetId}" is labelled ${missing.length === 1 ? 'with it' : 'with these'} (nor with a finer class that a stage below maps to ${missing.length === 1 ? 'it' : 'them'}); its labels are ${quoteList(dataset.classes)}.`,
     });
   }
@@ -251,11 +277,12 @@ function findCycles(graph: Graph): FlowchartProblem[] {
         const key = [...loop].sort().join('\u0000');
         if (!reported.has(key)) {
           reported.add(key);
-          const names = [...loop, next].map((n) => `"${graph.nodes.get(n)?.name ?? n}"`);
+          const names = [...loop, next].map((n) => graph.nodes.get(n)?.name ?? n);
           problems.push({
             code: 'cycle',
             nodeId: next,
-            message: `These boxes form a loop: ${names.join(' → ')}. A flowchart must flow one way; remove one of these connections.`,
+            params: { loop: names },
+            message: `These boxes form a loop: ${names.map((n) => `"${n}"`).join(' → ')}. A flowchart must flow one way; remove one of these connections.`,
           });
         }
       } else if (!state.has(next)) {

@@ -7,7 +7,7 @@ import { isImagePath } from '../images.ts';
 import { compareStrings, type Split } from '../manifest.ts';
 import type { Problem } from '../problems.ts';
 import type { ExtractedZip } from '../zip.ts';
-import { probeImages, unreadableMessage } from './probe.ts';
+import { probeImages, unreadableProblem } from './probe.ts';
 import type { CheckOptions, DatasetItem, FormatCheck } from './types.ts';
 
 type Upload = Pick<ExtractedZip, 'root' | 'files' | 'folders' | 'topFolder'>;
@@ -41,6 +41,8 @@ export async function checkClassification(upload: Upload, options: CheckOptions 
   if (singleFolder) {
     problems.push({
       file: '',
+      code: 'single_folder',
+      params: { folder: upload.topFolder! },
       message: `The zip holds a single folder (${upload.topFolder}) with the images directly in it. A classification dataset needs one folder per class, at least two classes.`,
     });
   }
@@ -48,17 +50,17 @@ export async function checkClassification(upload: Upload, options: CheckOptions 
     const segments = file.split('/');
     if (splitLayout) {
       const split = splitFolder(segments[0]);
-      if (split === undefined) problems.push({ file, message: 'This image is outside the train/ and test/ folders. Put every class folder inside train/ or test/.' });
+      if (split === undefined) problems.push({ file, code: 'image_outside_split', message: 'This image is outside the train/ and test/ folders. Put every class folder inside train/ or test/.' });
       else placed.push({ file, className: segments[1]!, split });
     } else if (segments.length < 2) {
-      problems.push({ file, message: 'This image is not inside a class folder. Put each image in a folder named after its class (for example cat/001.jpg).' });
+      problems.push({ file, code: 'image_not_in_class_folder', message: 'This image is not inside a class folder. Put each image in a folder named after its class (for example cat/001.jpg).' });
     } else {
       placed.push({ file, className: segments[0]! });
     }
   }
 
   if (imageFiles.length === 0) {
-    problems.push({ file: '', message: 'The upload holds no images (supported types: PNG, JPEG, BMP, WebP, TIFF).' });
+    problems.push({ file: '', code: 'no_images', message: 'The upload holds no images (supported types: PNG, JPEG, BMP, WebP, TIFF).' });
   }
 
   checkClassFolders(upload.folders, placed, splitLayout, problems);
@@ -67,13 +69,13 @@ export async function checkClassification(upload: Upload, options: CheckOptions 
   const items: DatasetItem[] = [];
   for (const { file, className, split } of placed) {
     const probe = probes.get(file)!;
-    if (!probe.ok) problems.push({ file, message: unreadableMessage(probe.reason) });
+    if (!probe.ok) problems.push({ file, ...unreadableProblem(probe) });
     else items.push({ source: file, image: probe.info, class: className, ...(split ? { split } : {}) });
   }
 
   const classes = [...new Set(placed.map((p) => p.className))].sort(compareStrings);
   if (classes.length === 1) {
-    problems.push({ file: '', message: `Only one class was found (${classes[0]}). A classifier needs at least two class folders.` });
+    problems.push({ file: '', code: 'single_class', params: { class: classes[0]! }, message: `Only one class was found (${classes[0]}). A classifier needs at least two class folders.` });
   }
   if (splitLayout) compareSplits(placed, problems, warnings);
   return { items, problems, warnings, encoding: null, unused };
@@ -87,7 +89,7 @@ function checkClassFolders(folders: string[], placed: { file: string }[], splitL
     const segments = folder.split('/');
     if (segments.length !== depth) continue;
     if (splitLayout && splitFolder(segments[0]) === undefined) continue;
-    if (!withImages.has(folder)) problems.push({ file: `${folder}/`, message: 'This class folder holds no images. Add images to it or remove it.' });
+    if (!withImages.has(folder)) problems.push({ file: `${folder}/`, code: 'empty_class_folder', message: 'This class folder holds no images. Add images to it or remove it.' });
   }
 }
 
@@ -95,15 +97,15 @@ function compareSplits(placed: { className: string; split?: Split }[], problems:
   const inSplit = (split: Split) => new Set(placed.filter((p) => p.split === split).map((p) => p.className));
   const train = inSplit('train');
   const test = inSplit('test');
-  if (train.size === 0) problems.push({ file: 'train/', message: 'There are no training images: add a train/ folder with one folder per class.' });
+  if (train.size === 0) problems.push({ file: 'train/', code: 'no_training_images', message: 'There are no training images: add a train/ folder with one folder per class.' });
   for (const name of [...test].sort(compareStrings)) {
     if (train.size > 0 && !train.has(name)) {
-      problems.push({ file: `test/${name}/`, message: `Class "${name}" has test images but no training images in train/${name}/.` });
+      problems.push({ file: `test/${name}/`, code: 'class_missing_in_train', params: { class: name }, message: `Class "${name}" has test images but no training images in train/${name}/.` });
     }
   }
   if (test.size > 0) {
     for (const name of [...train].sort(compareStrings)) {
-      if (!test.has(name)) warnings.push({ file: `train/${name}/`, message: `Class "${name}" has no test images, so its accuracy cannot be measured.` });
+      if (!test.has(name)) warnings.push({ file: `train/${name}/`, code: 'class_missing_in_test', params: { class: name }, message: `Class "${name}" has no test images, so its accuracy cannot be measured.` });
     }
   }
 }

@@ -28,7 +28,15 @@ describe('parseLabelText', () => {
 
   it('reports a count larger than the object lines, at the count line, and carries on', () => {
     const { records, problems } = parseLabelText('a.png,10,10\n3\n1,1,5,5,x\n2,2,6,6,y\nb.png,10,10\n1\n1,1,2,2,z\n');
-    expect(problems).toEqual([{ file: 'label.txt', line: 2, message: expect.stringMatching(/given as 3, but 2 object lines follow/) }]);
+    expect(problems).toEqual([
+      {
+        file: 'label.txt',
+        line: 2,
+        code: 'label_count_mismatch',
+        params: { image: 'a.png', declared: 3, found: 2 },
+        message: expect.stringMatching(/given as 3, but 2 object lines follow/),
+      },
+    ]);
     expect(records.map((r) => [r.path, r.valid])).toEqual([
       ['a.png', false],
       ['b.png', true],
@@ -37,7 +45,15 @@ describe('parseLabelText', () => {
 
   it('reports a count smaller than the object lines', () => {
     const { problems } = parseLabelText('a.png,10,10\n1\n1,1,5,5,x\n2,2,6,6,y\nb.png,10,10\n0\n');
-    expect(problems).toEqual([{ file: 'label.txt', line: 2, message: expect.stringMatching(/given as 1, but 2 object lines follow/) }]);
+    expect(problems).toEqual([
+      {
+        file: 'label.txt',
+        line: 2,
+        code: 'label_count_mismatch',
+        params: { image: 'a.png', declared: 1, found: 2 },
+        message: expect.stringMatching(/given as 1, but 2 object lines follow/),
+      },
+    ]);
   });
 
   it('reports unparsable numbers, missing labels and missing counts with their lines', () => {
@@ -50,10 +66,19 @@ describe('parseLabelText', () => {
       ['data/label.txt', 9, 'The object has no label after its four coordinates.'],
       ['data/label.txt', 10, expect.stringMatching(/Expected an image line "path,width,height" but found "what is this"/)],
     ]);
+    expect(problems.map((p) => [p.code, p.params])).toEqual([
+      ['label_coordinate_not_number', { name: 'ymin', value: 'x' }],
+      ['label_object_fields', { found: '1,1,5,5' }],
+      ['label_count_invalid', { image: 'b.png', found: 'two' }],
+      ['label_object_no_label', undefined],
+      ['label_image_line_expected', { found: 'what is this' }],
+    ]);
   });
 
   it('reports a record cut off at the end of the file', () => {
-    expect(parseLabelText('a.png,10,10\n').problems).toEqual([{ file: 'label.txt', line: 1, message: expect.stringMatching(/found the end of the file/) }]);
+    expect(parseLabelText('a.png,10,10\n').problems).toEqual([
+      { file: 'label.txt', line: 1, code: 'label_count_missing', params: { image: 'a.png' }, message: expect.stringMatching(/found the end of the file/) },
+    ]);
   });
 });
 
@@ -61,7 +86,11 @@ describe('findLabelFile', () => {
   it('prefers label.txt at the root, any case, else the only one', () => {
     expect(findLabelFile(['x/label.txt', 'LABEL.TXT'])).toEqual({ file: 'LABEL.TXT' });
     expect(findLabelFile(['x/label.txt', 'x/1.png'])).toEqual({ file: 'x/label.txt' });
-    expect(findLabelFile(['x/label.txt', 'y/label.txt']).problem).toMatch(/Several label.txt/);
-    expect(findLabelFile(['1.png']).problem).toMatch(/No label.txt/);
+    expect(findLabelFile(['x/label.txt', 'y/label.txt']).problem).toEqual({
+      code: 'label_file_multiple',
+      params: { files: 'x/label.txt, y/label.txt' },
+      message: expect.stringMatching(/Several label.txt/),
+    });
+    expect(findLabelFile(['1.png']).problem).toMatchObject({ code: 'label_file_missing', message: expect.stringMatching(/No label.txt/) });
   });
 });

@@ -13,10 +13,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isImagePath, type ImageInfo } from '../images.ts';
 import type { Box, Split } from '../manifest.ts';
-import type { Problem } from '../problems.ts';
+import type { Problem, ProblemCode, ProblemParams, ProblemText } from '../problems.ts';
 import { decodeText } from '../text.ts';
 import type { ExtractedZip } from '../zip.ts';
-import { probeImages, unreadableMessage } from './probe.ts';
+import { probeImages, unreadableProblem } from './probe.ts';
 import type { CheckOptions, DatasetItem, FormatCheck } from './types.ts';
 
 type Upload = Pick<ExtractedZip, 'root' | 'files' | 'topFolder'>;
@@ -43,6 +43,9 @@ export interface LabelRecord {
 const SEP = /[,，]/;
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 const WHOLE = /^\d+$/;
+
+/** Records a problem at a line of label.txt. */
+type Report = (line: number, code: ProblemCode, message: string, params?: ProblemParams) => void;
 
 function fields(line: string): string[] {
   return line.split(SEP).map((f) => f.trim());
@@ -71,7 +74,7 @@ function looksLikeHeader(line: string): boolean {
 export function parseLabelText(text: string, file = LABEL_FILE): { records: LabelRecord[]; problems: Problem[] } {
   const problems: Problem[] = [];
   const records: LabelRecord[] = [];
-  const report = (line: number, message: string) => problems.push({ file, line, message });
+  const report: Report = (line, code, message, params) => problems.push({ file, line, code, ...(params ? { params } : {}), message });
   // Keep original line numbers while skipping blank lines (trailing ones and stray ones).
   const lines = text
     .replace(/^\uFEFF/, '')
@@ -83,12 +86,15 @@ export function parseLabelText(text: string, file = LABEL_FILE): { records: Labe
   while (i < lines.length) {
     const header = lines[i]!;
     if (!looksLikeHeader(header.content)) {
-      report(
-        header.number,
-        looksLikeBox(header.content)
-          ? `Found an object line where an image line "path,width,height" was expected. The number of objects given for the image above is probably too small.`
-          : `Expected an image line "path,width,height" but found "${header.content}".`,
-      );
+      if (looksLikeBox(header.content)) {
+        report(
+          header.number,
+          'label_unexpected_object_line',
+          `Found an object line where an image line "path,width,height" was expected. The number of objects given for the image above is probably too small.`,
+        );
+      } else {
+        report(header.number, 'label_image_line_expected', `Expected an image line "path,width,height" but found "${header.content}".`, { found: header.content });
+      }
       // Skip to the next line that starts a record.
       i++;
       while (i < lines.length && !looksLikeHeader(lines[i]!.content)) i++;
@@ -100,8 +106,9 @@ export function parseLabelText(text: string, file = LABEL_FILE): { records: Labe
 
     const countLine = lines[i];
     if (countLine === undefined || !WHOLE.test(countLine.content)) {
-      const found = countLine === undefined ? 'the end of the file' : `"${countLine.content}"`;
-      report(countLine?.number ?? header.number, `Expected the number of objects in ${record.path} (a whole number, 0 or more) but found ${found}.`);
+      const expected = `Expected the number of objects in ${record.path} (a whole number, 0 or more) but found`;
+      if (countLine === undefined) report(header.number, 'label_count_missing', `${expected} the end of the file.`, { image: record.path });
+      else report(countLine.number, 'label_count_invalid', `${expected} "${countLine.content}".`, { image: record.path, found: countLine.content });
       record.valid = false;
       while (i < lines.length && !looksLikeHeader(lines[i]!.content)) i++;
       continue;
@@ -124,7 +131,9 @@ export function parseLabelText(text: string, file = LABEL_FILE): { records: Labe
     if (found !== declared) {
       report(
         countLine.number,
+        'label_count_mismatch',
         `The number of objects for ${record.path} is given as ${declared}, but ${found} object line${found === 1 ? '' : 's'} follow${found === 1 ? 's' : ''}.`,
+        { image: record.path, declared, found },
       );
       record.valid = false;
     }
@@ -132,12 +141,16 @@ export function parseLabelText(text: string, file = LABEL_FILE): { records: Labe
   return { records, problems };
 }
 
-function parseHeader(content: string, line: number, report: (line: number, message: string) => void): LabelRecord {
+function parseHeader(content: string, line: number, report: Report): LabelRecord {
   // Split from the right: the path itself may contain commas.
   const match = /^(.*?)\s*[,，]\s*(\d+)\s*[,，]\s*(\d+)$/.exec(content)!;
   const record: LabelRecord = { line, path: match[1]!, width: Number(match[2]), height: Number(match[3]), boxes: [], valid: true };
   if (record.width === 0 || record.height === 0) {
-    report(line, `The width and height of ${record.path} must be at least 1 (found ${record.width},${record.height}).`);
+    report(line, 'label_size_zero', `The width and height of ${record.path} must be at least 1 (found ${record.width},${record.height}).`, {
+      image: record.path,
+      width: record.width,
+      height: record.height,
+    });
     record.width = Number.NaN;
     record.height = Number.NaN;
   }
@@ -146,11 +159,11 @@ function parseHeader(content: string, line: number, report: (line: number, messa
 
 const COORDINATES = ['xmin', 'ymin', 'xmax', 'ymax'] as const;
 
-function parseBox(content: string, line: number, report: (line: number, message: string) => void): LabelBox | null {
+function parseBox(content: string, line: number, report: Report): LabelBox | null {
   // The label is everything after the fourth separator: text labels may contain commas.
   const match = /^([^,，]*)[,，]([^,，]*)[,，]([^,，]*)[,，]([^,，]*)[,，](.*)$/.exec(content);
   if (match === null) {
-    report(line, `Expected an object line "xmin,ymin,xmax,ymax,label" (5 values) but found "${content}".`);
+    report(line, 'label_object_fields', `Expected an object line "xmin,ymin,xmax,ymax,label" (5 values) but found "${content}".`, { found: content });
     return null;
   }
   const values: number[] = [];
@@ -158,14 +171,14 @@ function parseBox(content: string, line: number, report: (line: number, message:
   COORDINATES.forEach((name, k) => {
     const text = match[k + 1]!.trim();
     if (!isNumber(text)) {
-      report(line, `${name} "${text}" is not a number.`);
+      report(line, 'label_coordinate_not_number', `${name} "${text}" is not a number.`, { name, value: text });
       ok = false;
     }
     values.push(Number(text));
   });
   const label = match[5]!.trim();
   if (label === '') {
-    report(line, 'The object has no label after its four coordinates.');
+    report(line, 'label_object_no_label', 'The object has no label after its four coordinates.');
     ok = false;
   }
   if (!ok) return null;
@@ -177,13 +190,19 @@ function parseBox(content: string, line: number, report: (line: number, message:
  * Where the label file is: `label.txt` at the root (any letter case), else the only one in the
  * upload. Paths inside it are relative to its folder.
  */
-export function findLabelFile(files: readonly string[]): { file: string | null; problem?: string } {
+export function findLabelFile(files: readonly string[]): { file: string | null; problem?: ProblemText } {
   const candidates = files.filter((file) => path.posix.basename(file).toLowerCase() === LABEL_FILE);
   const atRoot = candidates.find((file) => !file.includes('/'));
   if (atRoot !== undefined) return { file: atRoot };
   if (candidates.length === 1) return { file: candidates[0]! };
-  if (candidates.length > 1) return { file: null, problem: `Several label.txt files were found (${candidates.join(', ')}); put a single label.txt at the top of the zip.` };
-  return { file: null, problem: 'No label.txt was found. A detection dataset needs a label.txt next to its images.' };
+  if (candidates.length > 1) {
+    const found = candidates.join(', ');
+    return {
+      file: null,
+      problem: { code: 'label_file_multiple', params: { files: found }, message: `Several label.txt files were found (${found}); put a single label.txt at the top of the zip.` },
+    };
+  }
+  return { file: null, problem: { code: 'label_file_missing', message: 'No label.txt was found. A detection dataset needs a label.txt next to its images.' } };
 }
 
 /** Finds the image a record names, forgiving the usual differences between tools and the zip. */
@@ -204,17 +223,35 @@ class ImageResolver {
     }
   }
 
-  resolve(written: string): { file?: string; note?: string; problem?: string } {
+  /** The image `written` names, with a warning when it was matched loosely, or the problem why none is. */
+  resolve(written: string): { file?: string; note?: ProblemText; problem?: ProblemText } {
     const slashed = written.replaceAll('\\', '/');
     const absolute = slashed.startsWith('/') || /^[A-Za-z]:\//.test(slashed);
     if (absolute) {
       // Some labelling tools write the labeller's own absolute path; only the name can match.
       const matches = this.byBase.get(looseKey(path.posix.basename(slashed))) ?? [];
-      if (matches.length === 1) return { file: matches[0]!, note: `matched by file name only (the path "${written}" is absolute)` };
-      return { problem: `The path "${written}" is absolute; write it relative to label.txt (for example images/001.jpg).` };
+      if (matches.length === 1) {
+        return {
+          file: matches[0]!,
+          note: {
+            code: 'label_path_matched_by_name',
+            params: { image: written, match: matches[0]! },
+            message: `The image "${written}" was matched by file name only (the path "${written}" is absolute).`,
+          },
+        };
+      }
+      return {
+        problem: {
+          code: 'label_path_absolute',
+          params: { image: written },
+          message: `The path "${written}" is absolute; write it relative to label.txt (for example images/001.jpg).`,
+        },
+      };
     }
     const joined = path.posix.normalize(path.posix.join(this.baseDir, slashed));
-    if (joined === '..' || joined.startsWith('../')) return { problem: `The path "${written}" points outside the dataset.` };
+    if (joined === '..' || joined.startsWith('../')) {
+      return { problem: { code: 'label_path_outside', params: { image: written }, message: `The path "${written}" points outside the dataset.` } };
+    }
     const candidates = [joined];
     // A path that repeats the zip's top folder (which was stripped).
     if (this.topFolder !== null && slashed.startsWith(`${this.topFolder}/`)) {
@@ -224,9 +261,18 @@ class ImageResolver {
     for (const candidate of candidates) {
       // Letter case (made on Windows) and Unicode normalization (macOS names) may differ.
       const matches = this.loose.get(looseKey(candidate)) ?? [];
-      if (matches.length === 1) return { file: matches[0]!, note: `matched "${matches[0]}" ignoring letter case or accents` };
+      if (matches.length === 1) {
+        return {
+          file: matches[0]!,
+          note: {
+            code: 'label_path_matched_loosely',
+            params: { image: written, match: matches[0]! },
+            message: `The image "${written}" was matched "${matches[0]}" ignoring letter case or accents.`,
+          },
+        };
+      }
     }
-    return { problem: `The image "${written}" is listed here but is not in the zip.` };
+    return { problem: { code: 'label_image_missing', params: { image: written }, message: `The image "${written}" is listed here but is not in the zip.` } };
   }
 }
 
@@ -246,16 +292,16 @@ export async function checkDetection(upload: Upload, options: CheckOptions = {})
   const imageFiles = upload.files.filter(isImagePath);
   const located = findLabelFile(upload.files);
   const unused = upload.files.filter((file) => !isImagePath(file) && file !== located.file);
-  if (imageFiles.length === 0) problems.push({ file: '', message: 'The upload holds no images (supported types: PNG, JPEG, BMP, WebP, TIFF).' });
+  if (imageFiles.length === 0) problems.push({ file: '', code: 'no_images', message: 'The upload holds no images (supported types: PNG, JPEG, BMP, WebP, TIFF).' });
   if (located.file === null) {
-    problems.push({ file: '', message: located.problem! });
+    problems.push({ file: '', ...located.problem! });
     return { items: [], problems, warnings, encoding: null, unused };
   }
   const labelFile = located.file;
   const { text, encoding } = decodeText(await readFile(path.join(upload.root, ...labelFile.split('/'))));
   const parsed = parseLabelText(text, labelFile);
   problems.push(...parsed.problems);
-  if (parsed.records.length === 0 && parsed.problems.length === 0) problems.push({ file: labelFile, message: 'label.txt lists no images.' });
+  if (parsed.records.length === 0 && parsed.problems.length === 0) problems.push({ file: labelFile, code: 'label_empty', message: 'label.txt lists no images.' });
 
   // Resolve each record to an image of the upload.
   const resolver = new ImageResolver(upload.files, path.posix.dirname(labelFile) === '.' ? '' : path.posix.dirname(labelFile), upload.topFolder);
@@ -264,24 +310,36 @@ export async function checkDetection(upload: Upload, options: CheckOptions = {})
   for (const record of parsed.records) {
     const found = resolver.resolve(record.path);
     if (found.file === undefined) {
-      problems.push({ file: labelFile, line: record.line, message: found.problem! });
+      problems.push({ file: labelFile, line: record.line, ...found.problem! });
       continue;
     }
-    if (found.note) warnings.push({ file: labelFile, line: record.line, message: `The image "${record.path}" was ${found.note}.` });
+    if (found.note) warnings.push({ file: labelFile, line: record.line, ...found.note });
     if (!isImagePath(found.file)) {
-      problems.push({ file: labelFile, line: record.line, message: `"${record.path}" is not a supported image type (PNG, JPEG, BMP, WebP, TIFF).` });
+      problems.push({
+        file: labelFile,
+        line: record.line,
+        code: 'label_image_unsupported',
+        params: { image: record.path },
+        message: `"${record.path}" is not a supported image type (PNG, JPEG, BMP, WebP, TIFF).`,
+      });
       continue;
     }
     const earlier = recordOf.get(found.file);
     if (earlier !== undefined) {
-      problems.push({ file: labelFile, line: record.line, message: `The image "${record.path}" is already listed at line ${earlier.line}; list each image once, with all its objects.` });
+      problems.push({
+        file: labelFile,
+        line: record.line,
+        code: 'label_image_duplicate',
+        params: { image: record.path, earlierLine: earlier.line },
+        message: `The image "${record.path}" is already listed at line ${earlier.line}; list each image once, with all its objects.`,
+      });
       continue;
     }
     recordOf.set(found.file, record);
     resolved.push({ record, file: found.file });
   }
   for (const file of imageFiles) {
-    if (!recordOf.has(file)) problems.push({ file, message: 'This image is not listed in label.txt. List it (with 0 objects if it has none) or remove it.' });
+    if (!recordOf.has(file)) problems.push({ file, code: 'image_not_listed', message: 'This image is not listed in label.txt. List it (with 0 objects if it has none) or remove it.' });
   }
 
   const probes = await probeImages(upload.root, resolved.map((r) => r.file), options.onProgress);
@@ -290,7 +348,7 @@ export async function checkDetection(upload: Upload, options: CheckOptions = {})
   for (const { record, file } of resolved) {
     const probe = probes.get(file)!;
     if (!probe.ok) {
-      problems.push({ file, message: unreadableMessage(probe.reason) });
+      problems.push({ file, ...unreadableProblem(probe) });
       continue;
     }
     const fine = checkRecordAgainstImage(record, probe.info, labelFile, problems);
@@ -300,7 +358,7 @@ export async function checkDetection(upload: Upload, options: CheckOptions = {})
     }
   }
   if (parsed.records.length > 0 && boxCount === 0 && problems.length === 0) {
-    problems.push({ file: labelFile, message: 'label.txt has no objects at all; a detector needs images with labelled boxes.' });
+    problems.push({ file: labelFile, code: 'label_no_objects', message: 'label.txt has no objects at all; a detector needs images with labelled boxes.' });
   }
   assignFolderSplits(items);
   return { items, problems, warnings, encoding, unused };
@@ -309,22 +367,32 @@ export async function checkDetection(upload: Upload, options: CheckOptions = {})
 /** Compares a record with the real image: declared size, then each box. True when all is well. */
 function checkRecordAgainstImage(record: LabelRecord, image: ImageInfo, labelFile: string, problems: Problem[]): boolean {
   const before = problems.length;
-  const report = (line: number, message: string) => problems.push({ file: labelFile, line, message });
+  const report: Report = (line, code, message, params) => problems.push({ file: labelFile, line, code, ...(params ? { params } : {}), message });
   if (!Number.isNaN(record.width) && (record.width !== image.width || record.height !== image.height)) {
     const rotated = image.orientation > 1 && record.width === image.fileWidth && record.height === image.fileHeight;
-    report(
-      record.line,
-      rotated
-        ? `${record.path} is declared as ${record.width}x${record.height}, its stored pixel size, but its EXIF orientation shows it as ${image.width}x${image.height}. Give the size as the image is displayed (${image.width},${image.height}) and boxes in that orientation.`
-        : `${record.path} is declared as ${record.width}x${record.height} (width x height) but the image is ${image.width}x${image.height}.`,
-    );
+    const params = { image: record.path, declaredWidth: record.width, declaredHeight: record.height, width: image.width, height: image.height };
+    if (rotated) {
+      report(
+        record.line,
+        'label_size_exif',
+        `${record.path} is declared as ${record.width}x${record.height}, its stored pixel size, but its EXIF orientation shows it as ${image.width}x${image.height}. Give the size as the image is displayed (${image.width},${image.height}) and boxes in that orientation.`,
+        params,
+      );
+    } else {
+      report(record.line, 'label_size_mismatch', `${record.path} is declared as ${record.width}x${record.height} (width x height) but the image is ${image.width}x${image.height}.`, params);
+    }
   }
   for (const box of record.boxes) {
     const coordinates = `${box.x1},${box.y1},${box.x2},${box.y2}`;
-    if (box.x1 >= box.x2) report(box.line, `xmin (${box.x1}) must be smaller than xmax (${box.x2}).`);
-    if (box.y1 >= box.y2) report(box.line, `ymin (${box.y1}) must be smaller than ymax (${box.y2}).`);
+    if (box.x1 >= box.x2) report(box.line, 'label_box_x_order', `xmin (${box.x1}) must be smaller than xmax (${box.x2}).`, { xmin: box.x1, xmax: box.x2 });
+    if (box.y1 >= box.y2) report(box.line, 'label_box_y_order', `ymin (${box.y1}) must be smaller than ymax (${box.y2}).`, { ymin: box.y1, ymax: box.y2 });
     if (box.x1 < 0 || box.y1 < 0 || box.x2 > image.width || box.y2 > image.height) {
-      report(box.line, `The box ${coordinates} reaches outside the image, which is ${image.width}x${image.height} (coordinates must be between 0,0 and ${image.width},${image.height}).`);
+      report(
+        box.line,
+        'label_box_outside',
+        `The box ${coordinates} reaches outside the image, which is ${image.width}x${image.height} (coordinates must be between 0,0 and ${image.width},${image.height}).`,
+        { box: coordinates, width: image.width, height: image.height },
+      );
     }
   }
   return problems.length === before;

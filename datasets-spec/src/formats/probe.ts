@@ -1,7 +1,8 @@
 /** Decodes many images of an extracted upload, a few at a time (each decode holds a full bitmap). */
 import path from 'node:path';
 import { mapLimit } from '../concurrency.ts';
-import { probeImage, type ImageProbe } from '../images.ts';
+import { probeImage, type ImageFailure, type ImageProbe } from '../images.ts';
+import type { ProblemText } from '../problems.ts';
 
 const PARALLEL_DECODES = 4;
 
@@ -19,6 +20,11 @@ export async function probeImages(
   return new Map(files.map((file, i) => [file, probes[i]!]));
 }
 
-export function unreadableMessage(reason: string): string {
-  return `This image cannot be read: ${reason}. Replace it with a valid PNG, JPEG, BMP, WebP or TIFF file.`;
+/** The problem for an image that cannot be decoded; its code says why (wrong type, damaged BMP, …). */
+export function unreadableProblem(failure: ImageFailure): ProblemText {
+  return {
+    code: failure.code,
+    params: failure.params,
+    message: `This image cannot be read: ${failure.reason}. Replace it with a valid PNG, JPEG, BMP, WebP or TIFF file.`,
+  };
 }

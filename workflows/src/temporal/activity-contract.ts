@@ -4,18 +4,11 @@
  */
 import type { Plan, PlanStage } from '../plan.ts';
 
-/** `attention`: a stage has failed and the run waits for the user to retry it (or cancel the run). */
-export type RunStatus = 'queued' | 'running' | 'attention' | 'succeeded' | 'failed' | 'cancelled';
-export type StageState =
-  | 'pending'
-  | 'preparing'
-  | 'awaiting_labels'
-  | 'training'
-  | 'evaluating'
-  | 'registering'
-  | 'succeeded'
-  | 'failed'
-  | 'cancelled';
+import type { RunStatus, StageState as AnyStageState } from '../states.ts';
+
+export type { RunStatus };
+/** The states a worker reports (`skipped` is only ever written by the API's view of a run). */
+export type StageState = Exclude<AnyStageState, 'skipped'>;
 
 export type Metrics = Record<string, unknown>;
 
