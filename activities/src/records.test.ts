@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, newId, openBlobStore, openDatabase, schema, type OpenedDatabase } from '@aip/platform';
 import type { ActivityDeps } from './deps.ts';
@@ -29,7 +29,7 @@ describe('status mirroring (PGlite)', () => {
   afterAll(() => opened.close());
 
   const stage = async () =>
-    (await opened.db.select().from(schema.stageRuns).where(eq(schema.stageRuns.runId, runId)))[0]!;
+    (await opened.db.select().from(schema.stageRuns).where(and(eq(schema.stageRuns.runId, runId), eq(schema.stageRuns.nodeId, 'detect'))))[0]!;
 
   it('upserts a stage once per run and node, with timestamps for finished states', async () => {
     await recordStage(deps, { runId, nodeId: 'detect', state: 'preparing' });
@@ -38,6 +38,25 @@ describe('status mirroring (PGlite)', () => {
     await recordRun(deps, { runId, status: 'running' });
     const [run] = await opened.db.select().from(schema.runs).where(eq(schema.runs.id, runId));
     expect(run!.startedAt).toBeInstanceOf(Date);
+  });
+
+  it('adds a timeline entry per change of state, none for a repeated write', async () => {
+    const nodeId = 'classify';
+    await recordStage(deps, { runId, nodeId, state: 'preparing' });
+    await recordStage(deps, { runId, nodeId, state: 'training', message: 'epoch 1' });
+    await recordStage(deps, { runId, nodeId, state: 'training', message: 'epoch 2' });
+    await recordStage(deps, { runId, nodeId, state: 'failed', message: 'out of memory' });
+    await recordStage(deps, { runId, nodeId, state: 'failed', message: 'out of memory' });
+    await recordStage(deps, { runId, nodeId, state: 'training' });
+    const [row] = await opened.db.select().from(schema.stageRuns).where(eq(schema.stageRuns.nodeId, nodeId));
+    expect(row!.timeline.map((e) => [e.state, e.message])).toEqual([
+      ['preparing', undefined],
+      ['training', undefined],
+      ['failed', 'out of memory'],
+      ['training', undefined],
+    ]);
+    const times = row!.timeline.map((e) => Date.parse(e.at));
+    expect(times.every((t, i) => i === 0 || t >= times[i - 1]!)).toBe(true);
   });
 
   it('keeps one curve point per epoch, replacing what a restarted attempt redoes', async () => {

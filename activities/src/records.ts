@@ -3,7 +3,7 @@
  * truth; every write here is an idempotent upsert so a retried activity changes nothing twice.
  */
 import { eq, sql } from 'drizzle-orm';
-import { newId, schema } from '@aip/platform';
+import { newId, schema, type StageTimelineEntry } from '@aip/platform';
 import type { RunStatus, StageProgress } from '@aip/workflows/temporal';
 import type { ActivityDeps } from './deps.ts';
 
@@ -45,10 +45,18 @@ export async function recordStage(deps: ActivityDeps, input: StageProgress): Pro
       : { progressDetail: { message: input.message } }),
     ...(finished ? { finishedAt: now } : { finishedAt: null }),
   };
+  const entry: StageTimelineEntry = {
+    state: input.state,
+    at: now.toISOString(),
+    ...(input.state === 'failed' ? { message: input.message ?? 'failed' } : {}),
+  };
+  // The timeline grows only on a change of state, so a retried activity repeating its write adds nothing.
+  const timeline = sql`case when ${schema.stageRuns.state} = ${input.state} then ${schema.stageRuns.timeline}
+    else ${schema.stageRuns.timeline} || jsonb_build_array(${JSON.stringify(entry)}::jsonb) end`;
   await deps.db
     .insert(schema.stageRuns)
-    .values({ id: newId('stg'), runId: input.runId, nodeId: input.nodeId, startedAt: now, ...values })
-    .onConflictDoUpdate({ target: [schema.stageRuns.runId, schema.stageRuns.nodeId], set: values });
+    .values({ id: newId('stg'), runId: input.runId, nodeId: input.nodeId, startedAt: now, timeline: [entry], ...values })
+    .onConflictDoUpdate({ target: [schema.stageRuns.runId, schema.stageRuns.nodeId], set: { ...values, timeline } });
 }
 
 /**

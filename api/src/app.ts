@@ -16,6 +16,7 @@ import architectureRoutes from './routes/architectures.ts';
 import datasetRoutes from './routes/datasets.ts';
 import flowchartRoutes from './routes/flowcharts.ts';
 import healthRoutes from './routes/health.ts';
+import meRoutes from './routes/me.ts';
 import modelRoutes from './routes/models.ts';
 import runRoutes from './routes/runs.ts';
 import stageRoutes from './routes/stages.ts';
@@ -69,6 +70,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.register(
     async (api) => {
       api.register(architectureRoutes);
+      api.register(meRoutes, deps);
       api.register(datasetRoutes, deps);
       api.register(flowchartRoutes, deps);
       api.register(runRoutes, deps);

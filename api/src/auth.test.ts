@@ -53,6 +53,19 @@ describe('API auth (PGlite, Temporal dev server)', () => {
     expect((await h.app.inject({ url: '/api/openapi.json' })).statusCode).toBe(200);
   });
 
+  it('tells the web app who is signed in and where the Temporal UI is', async () => {
+    const res = await h.app.inject({ url: '/api/me', headers: h.auth });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({
+      id: h.userId,
+      email: expect.stringContaining('@'),
+      name: expect.any(String),
+      role: 'admin',
+      temporal: { namespace: h.temporal.options.namespace, uiUrl: null },
+    });
+    expect((await h.app.inject({ url: '/api/me' })).statusCode).toBe(401);
+  });
+
   it('answers unknown API routes with a JSON 404', async () => {
     const res = await h.app.inject({ url: '/api/nope', headers: h.auth });
     expect(res.statusCode).toBe(404);

@@ -67,15 +67,15 @@ describe('API datasets (PGlite, local blob store, Temporal dev server)', () => {
     const before = (await h.db.select().from(datasets)).length;
     const noFile = await upload({ name: 'nothing' });
     expect(noFile.statusCode).toBe(400);
-    expect(noFile.json().error.message).toMatch(/no file.*"file"/);
+    expect(noFile.json().error).toMatchObject({ code: 'missing_file', message: expect.stringMatching(/no file.*"file"/) });
 
     const notZip = await upload({}, { filename: 'photo.jpg', bytes: 100 });
     expect(notZip.statusCode).toBe(400);
-    expect(notZip.json().error.message).toContain('"photo.jpg" is not a .zip');
+    expect(notZip.json().error).toMatchObject({ code: 'not_zip', message: expect.stringContaining('"photo.jpg" is not a .zip') });
 
     const badFormat = await upload({ format: 'segmentation-masks' }, { filename: 'a.zip', bytes: 100 });
     expect(badFormat.statusCode).toBe(400);
-    expect(badFormat.json().error.message).toContain('Unknown dataset format "segmentation-masks"');
+    expect(badFormat.json().error).toMatchObject({ code: 'unknown_format', message: expect.stringContaining('Unknown dataset format "segmentation-masks"') });
 
     const json = await h.app.inject({ method: 'POST', url: '/api/datasets', headers: h.auth, payload: { name: 'x' } });
     expect(json.statusCode).toBe(415);
@@ -86,7 +86,7 @@ describe('API datasets (PGlite, local blob store, Temporal dev server)', () => {
 
   it('refuses a file over the upload limit with 413, marking the dataset invalid and keeping no bytes', async () => {
     const small = buildApp({
-      config: { heartbeatTimeoutMs: 1000, uploadMaxBytes: 1000, taskQueues: { orchestration: h.taskQueue, gpu: `${h.taskQueue}-gpu` } },
+      config: { heartbeatTimeoutMs: 1000, uploadMaxBytes: 1000, temporal: { namespace: 'default', uiUrl: undefined }, taskQueues: { orchestration: h.taskQueue, gpu: `${h.taskQueue}-gpu` } },
       db: h.db,
       blobs: h.blobs,
       temporal: h.temporal,
@@ -98,6 +98,7 @@ describe('API datasets (PGlite, local blob store, Temporal dev server)', () => {
       const [row] = await h.db.select().from(datasets).where(eq(datasets.name, 'too big'));
       expect(row).toMatchObject({ status: 'invalid' });
       expect(JSON.stringify(row!.report)).toContain('The upload failed');
+      expect(row!.report).toMatchObject({ problems: [{ file: '', code: 'upload_failed', params: { reason: expect.stringContaining('big.zip') } }] });
       expect(await h.blobs.exists(uploadKey(row!.id))).toBe(false);
     } finally {
       await small.close();

@@ -5,6 +5,8 @@ import type { AipConfig, BlobStore, Database } from '@aip/platform';
 
 /** The configuration the API reads; `AipConfig` (loadConfig()) satisfies it. */
 export type ApiConfig = Pick<AipConfig, 'heartbeatTimeoutMs' | 'taskQueues'> & {
+  /** Shown to the web app (GET /api/me) so it can link to the Temporal UI; the client is `temporal` below. */
+  temporal: Pick<AipConfig['temporal'], 'namespace' | 'uiUrl'>;
   /** Largest accepted dataset upload in bytes (default 4 GiB). */
   uploadMaxBytes?: number;
 };

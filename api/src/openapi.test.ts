@@ -23,6 +23,7 @@ describe('API models, OpenAPI and web app (PGlite, Temporal dev server)', () => 
       [
         'GET /healthz',
         'GET /api/architectures',
+        'GET /api/me',
         'POST /api/datasets',
         'GET /api/datasets',
         'GET /api/datasets/{id}',
@@ -43,6 +44,7 @@ describe('API models, OpenAPI and web app (PGlite, Temporal dev server)', () => 
         'GET /api/runs/{id}/stages/{nodeId}/samples',
         'GET /api/models',
         'GET /api/models/{id}',
+        'GET /api/models/{id}/onnx',
       ].sort(),
     );
     const getRun = doc.paths['/api/runs/{id}'].get;

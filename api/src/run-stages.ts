@@ -21,6 +21,7 @@ export function stageViews(stages: PlanStage[], rows: StageRun[]) {
       message: (row?.state === 'failed' ? row.error : null) ?? progressMessage(row?.progressDetail),
       progressDetail: row?.progressDetail ?? null,
       epochs: row?.epochs ?? [],
+      timeline: row?.timeline ?? [],
       metrics: row?.metrics ?? null,
       modelId: row?.modelId ?? null,
       datasetId: row?.datasetId ?? null,

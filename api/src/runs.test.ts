@@ -111,12 +111,18 @@ describe('API flowcharts and runs (PGlite, local blob store, Temporal dev server
       state: 'training',
       progress: 0.5,
       progressDetail: { epoch: 2, epochs: 4, message: 'epoch 2/4' },
+      timeline: [
+        { state: 'preparing', at: '2026-01-01T00:00:00.000Z' },
+        { state: 'training', at: '2026-01-01T00:00:05.000Z' },
+      ],
     });
     const status = await h.app.inject({ url: `/api/runs/${runId}`, headers: h.auth });
     expect(status.statusCode).toBe(200);
     expect(status.json()).toMatchObject({
       id: runId,
       flowchartId: flowchart.id,
+      flowchartName: 'shapes',
+      graph: { nodes: [{ id: 'data' }, { id: 'detect' }, { id: 'round-kind' }], edges: [{ id: 'e1' }, { id: 'e2' }] },
       status: 'queued',
       error: null,
       startedAt: null,
@@ -125,9 +131,10 @@ describe('API flowcharts and runs (PGlite, local blob store, Temporal dev server
       bundle: null,
       stages: [
         { nodeId: 'detect', name: 'Find shapes', task: 'detection', state: 'training', progress: 0.5, message: 'epoch 2/4', metrics: null, modelId: null },
-        { nodeId: 'round-kind', name: 'round-kind', task: 'classification', state: 'pending', progress: 0, message: null, metrics: null, modelId: null },
+        { nodeId: 'round-kind', name: 'round-kind', task: 'classification', state: 'pending', progress: 0, message: null, metrics: null, modelId: null, timeline: [] },
       ],
     });
+    expect(status.json().stages[0].timeline.map((e: { state: string }) => e.state)).toEqual(['preparing', 'training']);
     expect(typeof status.json().createdAt).toBe('string');
     const listed = await h.app.inject({ url: `/api/runs?flowchartId=${flowchart.id}`, headers: h.auth });
     expect(listed.json().map((r: { id: string }) => r.id)).toEqual([runId]);
@@ -146,6 +153,8 @@ describe('API flowcharts and runs (PGlite, local blob store, Temporal dev server
     expect(download.headers['content-disposition']).toBe(`attachment; filename=aip-bundle-${runId}.zip`);
     expect(download.rawPayload.equals(zip)).toBe(true);
     expect((await h.app.inject({ url: `/api/runs/${runId}`, headers: h.auth })).json().bundle).toEqual({ size: zip.length, sha256: 'abc' });
+    const withBundle = (await h.app.inject({ url: `/api/runs?flowchartId=${flowchart.id}`, headers: h.auth })).json();
+    expect(withBundle).toEqual([expect.objectContaining({ id: runId, flowchartName: 'shapes', bundle: { size: zip.length, sha256: 'abc' } })]);
 
     // The detector's training log, once the worker has stored it.
     const logUrl = `/api/runs/${runId}/stages/detect/log`;
@@ -165,7 +174,9 @@ describe('API flowcharts and runs (PGlite, local blob store, Temporal dev server
     expect(history.events?.some((e) => e.workflowExecutionCancelRequestedEventAttributes)).toBe(true);
 
     await h.db.update(runs).set({ status: 'cancelled' }).where(eq(runs.id, runId));
-    expect((await post(`/api/runs/${runId}/cancel`)).statusCode).toBe(409);
+    const again = await post(`/api/runs/${runId}/cancel`);
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error.code).toBe('run_finished');
     expect((await post('/api/runs/run_nope/cancel')).statusCode).toBe(404);
     expect((await h.app.inject({ url: '/api/runs/run_nope', headers: h.auth })).statusCode).toBe(404);
   });

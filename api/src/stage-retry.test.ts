@@ -127,7 +127,7 @@ describe('API retry of a failed stage (PGlite, local blob store, Temporal dev se
     const notFailed = await post(`/api/runs/${runId}/stages/detect/retry`);
     expect(notFailed.statusCode).toBe(409);
     expect(notFailed.json().error).toEqual({
-      code: 'conflict',
+      code: 'retry_refused',
       message: `The stage "detect" of run ${runId} is succeeded: only a failed stage the run waits for can be retried.`,
     });
     expect((await post(`/api/runs/${runId}/stages/nope/retry`)).json().error).toMatchObject({ code: 'not_found', message: `Stage ${runId}/nope does not exist (or is not yours).` });
@@ -145,6 +145,6 @@ describe('API retry of a failed stage (PGlite, local blob store, Temporal dev se
 
     const ended = await post(`/api/runs/${runId}/stages/round-kind/retry`);
     expect(ended.statusCode).toBe(409);
-    expect(ended.json().error.message).toBe(`Run ${runId} has already succeeded; start a new run.`);
+    expect(ended.json().error).toEqual({ code: 'run_finished', message: `Run ${runId} has already succeeded; start a new run.` });
   });
 });

@@ -49,6 +49,7 @@ export async function startHarness(options: { uploadMaxBytes?: number } = {}): P
   const app = buildApp({
     config: {
       heartbeatTimeoutMs: 12_345,
+      temporal: { namespace: temporal.options.namespace, uiUrl: undefined },
       taskQueues: { orchestration: taskQueue, gpu: `${taskQueue}-gpu` },
       ...(options.uploadMaxBytes ? { uploadMaxBytes: options.uploadMaxBytes } : {}),
     },

@@ -7,9 +7,9 @@
 import type { FastifyRequest } from 'fastify';
 import type { MultipartFile } from '@fastify/multipart';
 import { eq } from 'drizzle-orm';
-import { DATASET_FORMATS, formatBytes } from '@aip/datasets-spec';
+import { DATASET_FORMATS, formatBytes, type Problem } from '@aip/datasets-spec';
 import { datasets, newId, ID_PREFIX, type BlobStore, type Database } from '@aip/platform';
-import { ApiError, badRequest } from './errors.ts';
+import { ApiError } from './errors.ts';
 import type { WorkflowStarter } from './workflows.ts';
 
 export const uploadKey = (datasetId: string) => `datasets/${datasetId}/upload.zip`;
@@ -28,14 +28,16 @@ type Fields = Partial<Record<(typeof FIELDS)[number], string>>;
 
 function checkFormat(format: string | undefined): void {
   if (format !== undefined && format !== '' && !(DATASET_FORMATS as readonly string[]).includes(format)) {
-    throw badRequest(
+    throw new ApiError(
+      400,
+      'unknown_format',
       `Unknown dataset format "${format}": use ${DATASET_FORMATS.map((f) => `"${f}"`).join(' or ')}, or leave "format" out to detect it.`,
     );
   }
 }
 
 function checkName(name: string | undefined): void {
-  if (name !== undefined && name.length > 200) throw badRequest('The dataset name is longer than 200 characters.');
+  if (name !== undefined && name.length > 200) throw new ApiError(400, 'name_too_long', 'The dataset name is longer than 200 characters.');
 }
 
 /** "birds.zip" → "birds" (the default dataset name). */
@@ -58,11 +60,11 @@ export async function receiveDatasetUpload(request: FastifyRequest, deps: Upload
         continue;
       }
       if (part.fieldname !== 'file') {
-        throw badRequest(`Unexpected file part "${part.fieldname}": send the dataset zip in the part named "file".`);
+        throw new ApiError(400, 'unexpected_part', `Unexpected file part "${part.fieldname}": send the dataset zip in the part named "file".`);
       }
-      if (datasetId !== undefined) throw badRequest('Send one zip per upload (the part "file" came twice).');
+      if (datasetId !== undefined) throw new ApiError(400, 'one_zip_per_upload', 'Send one zip per upload (the part "file" came twice).');
       if (!/\.zip$/i.test(part.filename)) {
-        throw badRequest(`The uploaded file "${part.filename}" is not a .zip: upload the dataset as one zip archive.`);
+        throw new ApiError(400, 'not_zip', `The uploaded file "${part.filename}" is not a .zip: upload the dataset as one zip archive.`);
       }
       checkFormat(fields.format);
       checkName(fields.name);
@@ -79,7 +81,7 @@ export async function receiveDatasetUpload(request: FastifyRequest, deps: Upload
       await storeFile(deps.blobs, uploadKey(datasetId), part, deps.maxBytes);
     }
     if (datasetId === undefined) {
-      throw badRequest('The upload has no file: send the dataset zip as the multipart file part "file".');
+      throw new ApiError(400, 'missing_file', 'The upload has no file: send the dataset zip as the multipart file part "file".');
     }
     // Fields sent after the file part still count.
     checkFormat(fields.format);
@@ -122,12 +124,14 @@ const tooLarge = (filename: string, maxBytes: number) =>
 
 async function discardUpload(deps: UploadDeps, datasetId: string, error: unknown, request: FastifyRequest): Promise<void> {
   const message = error instanceof Error ? error.message : String(error);
+  // Shown in the dataset's validation report like a refused zip; the web translates the code.
+  const problem: Problem = { file: '', code: 'upload_failed', params: { reason: message }, message: `The upload failed: ${message}` };
   try {
     await deps.db
       .update(datasets)
       .set({
         status: 'invalid',
-        report: { problems: [{ file: '', message: `The upload failed: ${message}` }] },
+        report: { problems: [problem] },
         updatedAt: new Date(),
       })
       .where(eq(datasets.id, datasetId));

@@ -3,7 +3,8 @@
  * serialization and the OpenAPI document) and the row → view mappers. Dates are ISO strings.
  */
 import { Type, type Static } from 'typebox';
-import type { Dataset, Flowchart, Model } from '@aip/platform';
+import type { Dataset, Flowchart, Model, RunStatus as PlatformRunStatus, StageState as PlatformStageState } from '@aip/platform';
+import { RUN_STATUSES, STAGE_STATES } from '@aip/workflows';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 const DateTime = Type.String({ format: 'date-time' });
@@ -26,7 +27,18 @@ export const DatasetProblemSchema = Type.Object(
   {
     file: Type.Optional(Type.String()),
     line: Type.Optional(Type.Integer()),
-    message: Type.String(),
+    code: Type.Optional(
+      Type.String({
+        description:
+          'What is wrong, as a stable snake_case code (one of PROBLEM_CODES in @aip/datasets-spec); clients translate it. Absent on problems recorded before codes existed.',
+      }),
+    ),
+    params: Type.Optional(
+      Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), {
+        description: 'The values `message` interpolates (file names, counts, limits, found and expected values), by name, for a translated sentence.',
+      }),
+    ),
+    message: Type.String({ description: 'The problem in English, naming what to fix.' }),
   },
   { additionalProperties: true },
 );
@@ -43,6 +55,12 @@ export const DatasetSchema = Type.Object({
   /** Validation problems (line-numbered) when invalid. */
   problems: Type.Array(DatasetProblemSchema),
   report: Nullable(Json),
+  progress: Nullable(
+    Type.Object(
+      { phase: Type.String({ description: 'extract | check | store' }), done: Type.Integer(), total: Type.Integer() },
+      { description: 'While `validating`: how far the server-side check got.' },
+    ),
+  ),
   visibility: VisibilitySchema,
   owned: Type.Boolean({ description: 'True when the caller owns the dataset.' }),
   parentDatasetId: Nullable(Type.String()),
@@ -74,6 +92,7 @@ export function datasetView(row: Dataset, userId: string): DatasetView {
     stats: row.stats ?? null,
     problems: reportProblems(row.report),
     report: row.report ?? null,
+    progress: row.status === 'validating' ? (row.progress ?? null) : null,
     visibility: row.visibility,
     owned: row.ownerId === userId,
     parentDatasetId: row.parentDatasetId,
@@ -133,10 +152,16 @@ export function modelView(row: Model, userId: string): ModelView {
 
 export const FlowchartProblemSchema = Type.Object(
   {
-    code: Type.String(),
+    code: Type.String({ description: 'What is wrong, as a stable snake_case code (one of PROBLEM_CODES in @aip/workflows); clients translate it.' }),
     nodeId: Type.Optional(Type.String()),
     edgeId: Type.Optional(Type.String()),
-    message: Type.String(),
+    params: Type.Optional(
+      Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Array(Type.String())]), {
+        description:
+          'The values `message` interpolates, by name, for a translated sentence: box and connection names (`node`, `edge`), class, dataset and model names, task ids (`task`, `modelTask` …), counts; lists (classes, the boxes of a loop) as arrays. `variant` names which wording of the code applies.',
+      }),
+    ),
+    message: Type.String({ description: 'The problem in English, naming what to fix.' }),
   },
   { description: 'One problem found by the flowchart validator, tied to the node or edge it is about.' },
 );
@@ -168,6 +193,51 @@ export const FlowchartSchema = Type.Object({
   ...FlowchartSummarySchema.properties,
   graph: GraphSchema,
   problems: Type.Array(FlowchartProblemSchema, { description: 'Empty when the flowchart can run.' }),
+});
+
+// The mirror's column types (platform) and the shared lists (workflows) must name the same states.
+RUN_STATUSES satisfies readonly PlatformRunStatus[];
+STAGE_STATES satisfies readonly PlatformStageState[];
+
+/** Just what the flowchart list's thumbnail draws: boxes where the editor put them, and arrows. */
+export const MiniGraphSchema = Type.Object(
+  {
+    nodes: Type.Array(
+      Type.Object({
+        id: Type.String(),
+        type: Type.String({ description: '`dataset` or a task type' }),
+        label: Type.String({ description: "The box's name (its label, else its id)." }),
+        position: Type.Object({ x: Type.Number(), y: Type.Number() }),
+      }),
+    ),
+    edges: Type.Array(Type.Object({ source: Type.String(), target: Type.String() })),
+  },
+  { description: "The flowchart's boxes and connections, without their settings (malformed entries left out)." },
+);
+
+export const LastRunSchema = Type.Object(
+  {
+    id: Type.String(),
+    status: Literals(RUN_STATUSES),
+    createdAt: DateTime,
+    stages: Type.Array(
+      Type.Object({
+        nodeId: Type.String(),
+        state: Literals(STAGE_STATES),
+        progress: Type.Number({ minimum: 0, maximum: 1 }),
+      }),
+      { description: 'Every stage of that run, `pending` until it starts.' },
+    ),
+    bundle: Type.Boolean({ description: 'True when its deployment bundle can be downloaded (GET /api/runs/{id}/bundle).' }),
+  },
+  { description: 'The most recently started run of the flowchart.' },
+);
+
+/** A row of the flowchart list: the summary, a thumbnail of the graph and how its last run went. */
+export const FlowchartOverviewSchema = Type.Object({
+  ...FlowchartSummarySchema.properties,
+  graph: MiniGraphSchema,
+  lastRun: Nullable(LastRunSchema),
 });
 
 export function flowchartSummary(row: Flowchart): Static<typeof FlowchartSummarySchema> {

@@ -24,7 +24,11 @@ export interface AipConfig {
   /** BLOB_URL: `file://<folder>` or `s3://bucket/optional/prefix`. */
   blobUrl: string;
   s3: S3Config;
-  temporal: { address: string; namespace: string };
+  /**
+   * TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE; AIP_TEMPORAL_UI_URL: where users open the operators'
+   * Temporal UI (unset: the AIP host's port 8233, where the dev server serves it).
+   */
+  temporal: { address: string; namespace: string; uiUrl: string | undefined };
   /** EXECUTOR: where training runs by default. */
   executor: Executor;
   /** AIP_PYTHON: the trainer's interpreter. */
@@ -139,6 +143,9 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   const temporalAddress = read('TEMPORAL_ADDRESS') ?? '127.0.0.1:7233';
   if (!/^[^\s/:]+:\d{1,5}$/.test(temporalAddress)) bad('TEMPORAL_ADDRESS', temporalAddress, 'host:port');
 
+  const temporalUiUrl = read('AIP_TEMPORAL_UI_URL');
+  if (temporalUiUrl !== undefined && !isHttpUrl(temporalUiUrl)) bad('AIP_TEMPORAL_UI_URL', temporalUiUrl, 'an http(s) URL');
+
   const executorRaw = read('EXECUTOR') ?? 'local';
   if (executorRaw !== 'local' && executorRaw !== 'batch') bad('EXECUTOR', executorRaw, '"local" or "batch"');
   const executor: Executor = executorRaw === 'batch' ? 'batch' : 'local';
@@ -149,7 +156,11 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     databaseUrl,
     blobUrl,
     s3,
-    temporal: { address: temporalAddress, namespace: read('TEMPORAL_NAMESPACE') ?? 'default' },
+    temporal: {
+      address: temporalAddress,
+      namespace: read('TEMPORAL_NAMESPACE') ?? 'default',
+      uiUrl: temporalUiUrl?.replace(/\/+$/, ''),
+    },
     executor,
     python: read('AIP_PYTHON') ?? 'python3',
     workDir: path.resolve(cwd, read('AIP_WORK_DIR') ?? path.join(home, 'work')),

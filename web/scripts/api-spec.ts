@@ -20,7 +20,7 @@ export async function apiSpec(): Promise<OpenAPI3> {
   const blobDir = await mkdtemp(path.join(os.tmpdir(), 'aip-web-openapi-'));
   const temporal = new Client();
   const app = buildApp({
-    config: { heartbeatTimeoutMs: 60_000, taskQueues: { orchestration: 'unused', gpu: 'unused' } },
+    config: { heartbeatTimeoutMs: 60_000, taskQueues: { orchestration: 'unused', gpu: 'unused' }, temporal: { namespace: 'default', uiUrl: undefined } },
     db: database.db,
     blobs: new LocalBlobStore(blobDir),
     temporal,

@@ -7,10 +7,11 @@ import type { AppDeps } from '../deps.ts';
 import { userOf } from '../auth.ts';
 import { errorResponses, notFound } from '../errors.ts';
 import { flowchartContext } from '../flowchart-context.ts';
+import { flowchartOverviews } from '../flowchart-overview.ts';
 import {
+  FlowchartOverviewSchema,
   FlowchartProblemSchema,
   FlowchartSchema,
-  FlowchartSummarySchema,
   GraphSchema,
   IdParams,
   flowchartSummary,
@@ -53,16 +54,18 @@ const flowchartRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }) 
       schema: {
         tags: ['flowcharts'],
         summary: 'Your flowcharts, most recently changed first',
-        response: { 200: Type.Array(FlowchartSummarySchema), ...errorResponses(401) },
+        description: "Each with a thumbnail of its graph and its latest run's status, stage states and bundle.",
+        response: { 200: Type.Array(FlowchartOverviewSchema), ...errorResponses(401) },
       },
     },
     async (request) => {
+      const user = userOf(request);
       const rows = await db
         .select()
         .from(flowcharts)
-        .where(eq(flowcharts.ownerId, userOf(request).id))
+        .where(eq(flowcharts.ownerId, user.id))
         .orderBy(desc(flowcharts.updatedAt));
-      return rows.map(flowchartSummary);
+      return flowchartOverviews(db, user.id, rows);
     },
   );
 

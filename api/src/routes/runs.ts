@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { and, asc, desc, eq } from 'drizzle-orm';
 import { BlobNotFoundError, bundles, flowcharts, newId, ID_PREFIX, runs, stageRuns } from '@aip/platform';
-import { FlowchartInvalidError, compileFlowchart, type Plan } from '@aip/workflows';
+import { FlowchartInvalidError, RUN_STATUSES, STAGE_STATES, compileFlowchart, type Plan } from '@aip/workflows';
 import type { AppDeps } from '../deps.ts';
 import { userOf } from '../auth.ts';
 import { ApiError, errorResponses, notFound } from '../errors.ts';
@@ -12,7 +12,7 @@ import { stageViews } from '../run-stages.ts';
 import { DateTime, IdParams, Json, Literals, Nullable, iso } from '../views.ts';
 import { RetryRefusedError, workflowStarter } from '../workflows.ts';
 
-const RunStatusSchema = Literals(['queued', 'running', 'attention', 'succeeded', 'failed', 'cancelled'], {
+const RunStatusSchema = Literals(RUN_STATUSES, {
   description: '`attention`: a stage has failed and the run waits for it to be retried (or the run cancelled).',
 });
 
@@ -20,15 +20,17 @@ const StageSchema = Type.Object({
   nodeId: Type.String(),
   name: Type.String(),
   task: Type.String(),
-  state: Type.String({
-    description: 'pending | preparing | awaiting_labels | training | evaluating | registering | succeeded | failed | cancelled | skipped',
-  }),
+  state: Literals(STAGE_STATES),
   progress: Type.Number({ minimum: 0, maximum: 1 }),
   message: Nullable(Type.String({ description: 'The error of a failed stage, else the latest progress note.' })),
   progressDetail: Nullable(Json),
   epochs: Type.Array(Json, {
     description: "Each finished epoch's trainer event (epoch, loss, metric, metricName): the training curves.",
   }),
+  timeline: Type.Array(
+    Type.Object({ state: Type.String(), at: DateTime, message: Type.Optional(Type.String()) }),
+    { description: 'Each state the stage entered and when; a failure carries its error.' },
+  ),
   metrics: Nullable(Json),
   modelId: Nullable(Type.String()),
   datasetId: Nullable(Type.String({ description: 'The data this stage trained on (possibly derived).' })),
@@ -37,9 +39,12 @@ const StageSchema = Type.Object({
   finishedAt: Nullable(DateTime),
 });
 
+const BundleSchema = Type.Object({ size: Type.Integer(), sha256: Type.String() });
+
 const RunSummarySchema = Type.Object({
   id: Type.String(),
   flowchartId: Nullable(Type.String()),
+  flowchartName: Nullable(Type.String({ description: 'The flowchart’s current name; null once it is deleted.' })),
   flowchartRevision: Type.Integer(),
   workflowId: Type.String(),
   status: RunStatusSchema,
@@ -47,21 +52,30 @@ const RunSummarySchema = Type.Object({
   createdAt: DateTime,
   startedAt: Nullable(DateTime),
   finishedAt: Nullable(DateTime),
+  bundle: Nullable(BundleSchema),
 });
 
 const RunSchema = Type.Object({
   ...RunSummarySchema.properties,
   metrics: Nullable(Json),
-  bundle: Nullable(Type.Object({ size: Type.Integer(), sha256: Type.String() })),
+  graph: Type.Object(
+    { nodes: Type.Array(Type.Object({}, { additionalProperties: true })), edges: Type.Array(Type.Object({}, { additionalProperties: true })) },
+    { additionalProperties: true, description: 'The flowchart graph as it was when the run started.' },
+  ),
   stages: Type.Array(StageSchema, { description: 'Every stage of the run in plan order; `pending` until it starts.' }),
 });
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
-function runSummary(row: typeof runs.$inferSelect) {
+function runSummary(
+  row: typeof runs.$inferSelect,
+  flowchartName: string | null,
+  bundle: { size: number; sha256: string } | null,
+) {
   return {
     id: row.id,
     flowchartId: row.flowchartId,
+    flowchartName,
     flowchartRevision: row.flowchartRevision,
     workflowId: row.workflowId,
     status: row.status,
@@ -69,6 +83,7 @@ function runSummary(row: typeof runs.$inferSelect) {
     createdAt: iso(row.createdAt)!,
     startedAt: iso(row.startedAt),
     finishedAt: iso(row.finishedAt),
+    bundle,
   };
 }
 
@@ -157,11 +172,19 @@ const runRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
       const user = userOf(request);
       const { flowchartId } = request.query;
       const rows = await db
-        .select()
+        .select({ run: runs, flowchartName: flowcharts.name, bundleSize: bundles.size, bundleSha256: bundles.sha256 })
         .from(runs)
+        .leftJoin(flowcharts, eq(flowcharts.id, runs.flowchartId))
+        .leftJoin(bundles, eq(bundles.runId, runs.id))
         .where(and(eq(runs.ownerId, user.id), flowchartId ? eq(runs.flowchartId, flowchartId) : undefined))
         .orderBy(desc(runs.createdAt));
-      return rows.map(runSummary);
+      return rows.map((row) =>
+        runSummary(
+          row.run,
+          row.flowchartName,
+          row.bundleSize === null || row.bundleSha256 === null ? null : { size: row.bundleSize, sha256: row.bundleSha256 },
+        ),
+      );
     },
   );
 
@@ -177,14 +200,15 @@ const runRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
     },
     async (request) => {
       const run = await ownRun(userOf(request).id, request.params.id);
-      const [stageRows, [bundle]] = await Promise.all([
+      const [stageRows, [bundle], [flowchart]] = await Promise.all([
         db.select().from(stageRuns).where(eq(stageRuns.runId, run.id)).orderBy(asc(stageRuns.startedAt)),
         db.select().from(bundles).where(eq(bundles.runId, run.id)),
+        run.flowchartId ? db.select({ name: flowcharts.name }).from(flowcharts).where(eq(flowcharts.id, run.flowchartId)) : [],
       ]);
       return {
-        ...runSummary(run),
+        ...runSummary(run, flowchart?.name ?? null, bundle ? { size: bundle.size, sha256: bundle.sha256 } : null),
         metrics: run.metrics ?? null,
-        bundle: bundle ? { size: bundle.size, sha256: bundle.sha256 } : null,
+        graph: run.graph as { nodes: Record<string, unknown>[]; edges: Record<string, unknown>[] },
         stages: stageViews((run.plan as Plan).stages, stageRows),
       };
     },
@@ -206,10 +230,10 @@ const runRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
     async (request, reply) => {
       const run = await ownRun(userOf(request).id, request.params.id);
       if (TERMINAL.has(run.status)) {
-        throw new ApiError(409, 'conflict', `Run ${run.id} has already ${run.status === 'cancelled' ? 'been cancelled' : run.status}.`);
+        throw new ApiError(409, 'run_finished', `Run ${run.id} has already ${run.status === 'cancelled' ? 'been cancelled' : run.status}.`);
       }
       if (!(await workflows.cancel(run.workflowId))) {
-        throw new ApiError(409, 'conflict', `Run ${run.id} is no longer running.`);
+        throw new ApiError(409, 'run_finished', `Run ${run.id} is no longer running.`);
       }
       return reply.status(202).send({ id: run.id, status: 'cancelling' as const });
     },
@@ -236,12 +260,12 @@ const runRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
       const run = await ownRun(userOf(request).id, request.params.id);
       if (!(run.plan as Plan).stages.some((s) => s.nodeId === nodeId)) throw notFound('Stage', `${run.id}/${nodeId}`);
       if (TERMINAL.has(run.status)) {
-        throw new ApiError(409, 'conflict', `Run ${run.id} has already ${run.status === 'cancelled' ? 'been cancelled' : run.status}; start a new run.`);
+        throw new ApiError(409, 'run_finished', `Run ${run.id} has already ${run.status === 'cancelled' ? 'been cancelled' : run.status}; start a new run.`);
       }
       try {
         await workflows.retryStage(run.workflowId, nodeId);
       } catch (error) {
-        if (error instanceof RetryRefusedError) throw new ApiError(409, 'conflict', error.message);
+        if (error instanceof RetryRefusedError) throw new ApiError(409, 'retry_refused', error.message);
         throw error;
       }
       return reply.status(202).send({ id: run.id, nodeId, status: 'retrying' as const });

@@ -39,6 +39,18 @@ export type StageState =
   | 'failed'
   | 'cancelled'
   | 'skipped';
+/** One state change of a stage: the state entered, when (ISO time), and a failure's error. */
+export interface StageTimelineEntry {
+  state: StageState;
+  at: string;
+  message?: string;
+}
+/** How far a dataset's ingest got: `extract` (unzipping), `check` (labels, images), `store`. */
+export interface IngestProgress {
+  phase: string;
+  done: number;
+  total: number;
+}
 export type ModelOrigin = 'run' | 'upload' | 'refinery';
 export type LabelingState = 'open' | 'completed' | 'cancelled';
 export type RefineryState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -81,6 +93,8 @@ export const datasets = pgTable(
     status: text('status').$type<DatasetStatus>().notNull().default('uploading'),
     /** Image/class/split counts (dataset.json of the canonical manifest). */
     stats: jsonb('stats'),
+    /** While validating: how far the ingest got (`{phase, done, total}`), for the upload progress bar. */
+    progress: jsonb('progress').$type<IngestProgress>(),
     /** Validation report: line-numbered problems when `invalid`. */
     report: jsonb('report'),
     /** Blob prefix of the dataset, e.g. `datasets/<id>/` or `runs/<runId>/stages/<nodeId>/data/`. */
@@ -151,6 +165,8 @@ export const stageRuns = pgTable(
     progress: doublePrecision('progress').notNull().default(0),
     /** Last progress event (epoch, loss, eta …) for the UI. */
     progressDetail: jsonb('progress_detail'),
+    /** Each state the stage entered, with when (and the error of a failure): its timeline. */
+    timeline: jsonb('timeline').$type<StageTimelineEntry[]>().notNull().default([]),
     /** Every finished epoch's event (loss, validation metric), in order: the training curves. */
     epochs: jsonb('epochs').$type<Array<Record<string, unknown>>>().notNull().default([]),
     metrics: jsonb('metrics'),
