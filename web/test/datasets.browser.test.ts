@@ -91,7 +91,13 @@ describe('web app in Chromium (Temporal dev server, embedded platform on PGlite)
     const report = page.getByTestId('validation-report');
     await report.waitFor();
     expect(await report.locator('tbody tr').count()).toBeGreaterThan(0);
+    expect(await report.locator('tbody').textContent()).toContain('The upload is not a readable zip archive, or it is damaged');
     await shot('08-validation-report');
+    // The report follows the language: each problem is translated from its code.
+    await page.getByTestId('language').selectOption('zh-CN');
+    await expect.poll(() => report.locator('tbody').textContent()).toContain('上传的文件不是可读取的 zip 压缩包');
+    await shot('08b-validation-report-zh');
+    await page.getByTestId('language').selectOption('en');
 
     // Delete it (after the confirmation) and land on the list with only the good dataset.
     page.once('dialog', (dialog) => void dialog.accept());

@@ -2,32 +2,17 @@
  * The flowchart editor in a real browser (Debian's Chromium through playwright-core) against the
  * whole platform: the empty list, then dataset → detection → classification built by clicking the
  * palette and dragging between handles, classes and a parent class set in the side panel, a loop
- * refused with its reason, the shared validator's problem appearing and going away, save, reload.
+ * refused with its reason, the shared validator's problem appearing and going away, save, reload;
+ * the list's thumbnails (neutral before any run), a stage switched to reuse with no model to pick
+ * and back to train, task names in both languages.
  * Screenshots of each step go to web/test-artifacts/flowchart-*.png.
  */
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drawShapeImages, writeDetectionZip, type EmbeddedPlatform } from '@aip/infra/testing';
+import type { EmbeddedPlatform } from '@aip/infra/testing';
+import { addClasses, connect, readyDataset } from './browser-actions.ts';
 import { openBrowserSession, type BrowserSession } from './browser-session.ts';
-
-/** A ready detection dataset through the API (uploading through the UI is the datasets test's job). */
-async function readyDataset(platform: EmbeddedPlatform): Promise<string> {
-  const zip = path.join(platform.home, 'flow-shapes.zip');
-  await writeDetectionZip(await drawShapeImages(8, 3), zip);
-  const form = new FormData();
-  form.set('name', 'shapes');
-  form.set('file', new Blob([await readFile(zip)]), 'shapes.zip');
-  const auth = { authorization: `Bearer ${platform.token}` };
-  const created = await fetch(`${platform.base}/api/datasets`, { method: 'POST', headers: auth, body: form });
-  expect(created.status, await created.clone().text()).toBe(202);
-  const { id } = (await created.json()) as { id: string };
-  await expect
-    .poll(async () => ((await (await fetch(`${platform.base}/api/datasets/${id}`, { headers: auth })).json()) as { status: string }).status, { timeout: 60_000 })
-    .toBe('ready');
-  return id;
-}
 
 describe('flowchart editor in Chromium (Temporal dev server, embedded platform on PGlite)', () => {
   let session: BrowserSession | undefined;
@@ -45,28 +30,9 @@ describe('flowchart editor in Chromium (Temporal dev server, embedded platform o
 
   const shot = (name: string) => session!.shot(`flowchart-${name}`);
 
-  /** Drags a connection from one box's output handle to another's input handle, as a user would. */
-  async function connect(from: string, to: string) {
-    const source = await page.getByTestId(`handle-${from}-source`).boundingBox();
-    const target = await page.getByTestId(`handle-${to}-target`).boundingBox();
-    if (!source || !target) throw new Error(`handle of ${from} or ${to} is not on screen`);
-    await page.mouse.move(source.x + source.width / 2, source.y + source.height / 2);
-    await page.mouse.down();
-    await page.mouse.move((source.x + target.x) / 2, (source.y + target.y) / 2 + 30, { steps: 5 });
-    await page.mouse.move(target.x + target.width / 2, target.y + target.height / 2, { steps: 5 });
-    await page.mouse.up();
-  }
-
-  async function addClasses(...names: string[]) {
-    for (const name of names) {
-      await page.getByTestId('panel-new-class').fill(name);
-      await page.getByTestId('panel-new-class').press('Enter');
-    }
-  }
-
   it('builds dataset → detection → classification, refuses a loop, validates live, saves and reloads', async () => {
     const { base, token } = platform!;
-    const datasetId = await readyDataset(platform!);
+    const datasetId = await readyDataset(platform!, { images: 8, seed: 3 });
 
     await page.goto(`${base}/signin`);
     await page.fill('#token', token);
@@ -85,23 +51,27 @@ describe('flowchart editor in Chromium (Temporal dev server, embedded platform o
     await page.getByTestId('palette-dataset').click();
     await page.getByTestId('panel-dataset').selectOption(datasetId);
     await page.getByTestId('palette-detection').click();
-    await addClasses('round', 'square', 'triangle');
+    await addClasses(page, 'round', 'square', 'triangle');
     await page.getByTestId('palette-classification').click();
-    await addClasses('circle', 'ring');
+    await addClasses(page, 'circle', 'ring');
     await page.getByTestId('flowchart-name').fill('shapes cascade');
 
-    await connect('dataset-1', 'stage-1');
-    await connect('stage-1', 'stage-2');
+    await connect(page, 'dataset-1', 'stage-1');
+    await connect(page, 'stage-1', 'stage-2');
     await shot('02a-connected');
     await expect.poll(() => page.locator('.svelte-flow__edge').count()).toBe(2);
     // The classifier is fed by the detector: the shared validator asks which class it refines.
     const missingParent = page.locator('[data-testid=problem-list] [data-code=missing_parent_class]');
     await missingParent.waitFor();
     await page.getByTestId('node-problems-stage-2').waitFor();
+    // In English the editor says what the validator says.
+    expect(await missingParent.textContent()).toBe(
+      'The stage "stage-2" is fed by the detector "stage-1": choose which of its classes it refines ("round", "square" and "triangle").',
+    );
     await shot('02-missing-parent-class');
 
     // Classifier back into the detector: refused, with the reason, and no edge added.
-    await connect('stage-2', 'stage-1');
+    await connect(page, 'stage-2', 'stage-1');
     expect(await page.getByTestId('refusal').textContent()).toContain('it would make a loop');
     expect(await page.locator('.svelte-flow__edge').count()).toBe(2);
     await shot('03-cycle-refused');
@@ -145,5 +115,67 @@ describe('flowchart editor in Chromium (Temporal dev server, embedded platform o
     expect(await page.getByTestId('problem-list').textContent()).toContain('No problems');
     await page.goto(`${base}/flowcharts`);
     await expect.poll(() => page.locator('[data-testid=flowchart-table] tbody tr').count()).toBe(2);
+
+    // The overview: a thumbnail of each flowchart, every box neutral since nothing has run yet.
+    const thumbnails = page.locator('[data-testid=flowchart-table] [data-testid=mini-graph]');
+    expect(await thumbnails.count()).toBe(2);
+    expect(await thumbnails.first().locator('g[data-node]').count()).toBe(3);
+    expect(await thumbnails.first().locator('line').count()).toBe(2);
+    expect(await page.locator('[data-testid=flowchart-table] g[data-kind=none]').count()).toBe(6);
+    expect(await page.getByTestId('last-run').first().textContent()).toContain('Not run yet');
+    expect(await page.locator('[data-testid=flowchart-table] [data-testid^=bundle-]').count()).toBe(0);
+    await shot('07-list-thumbnails');
+
+    // The classifier's panel: task names translated, then reuse mode with no model to pick yet.
+    await page.goto(savedUrl);
+    await page.getByTestId('node-stage-2').click();
+    expect(await page.getByTestId('panel-task').textContent()).toBe('Image classification');
+    expect(await page.getByTestId('palette-detection').textContent()).toContain('Object detection');
+    expect(await page.getByTestId('node-stage-1').textContent()).toContain('Object detection');
+    // Train mode offers initial weights: none exist yet, so only "from scratch".
+    expect(await page.getByTestId('panel-init-model').locator('option').allTextContents()).toEqual(['None: train from scratch']);
+    await page.getByTestId('panel-mode-reuse').check();
+    await page.getByTestId('panel-models-empty').waitFor();
+    expect(await page.getByTestId('panel-models-empty').textContent()).toContain('There is no model of the task “Image classification” to reuse yet');
+    const noModel = page.locator('[data-testid=problem-list] [data-code=reuse_without_model]');
+    await noModel.waitFor();
+    expect(await page.locator('[data-testid=panel-model-problems] [data-code=reuse_without_model]').count()).toBe(1);
+    await page.getByTestId('node-problems-stage-2').waitFor();
+    // Nothing is trained in reuse mode: no architecture, no hyper-parameters.
+    expect(await page.getByTestId('panel-epochs').count()).toBe(0);
+    expect(await page.getByTestId('panel-arch').count()).toBe(0);
+    await shot('08-reuse-no-models');
+
+    await page.getByTestId('panel-mode-train').check();
+    await noModel.waitFor({ state: 'detached' });
+    expect(await page.getByTestId('panel-epochs').inputValue()).toBe('2');
+    expect(await page.getByTestId('problem-list').textContent()).toContain('No problems');
+    await shot('09-train-again');
+
+    // The same panel in Chinese: task names and help texts translated.
+    await page.getByTestId('language').selectOption('zh-CN');
+    expect(await page.getByTestId('panel-task').textContent()).toBe('图像分类');
+    expect(await page.getByTestId('palette-detection').textContent()).toContain('目标检测');
+    await page.getByTestId('panel-mode-reuse').check();
+    await page.getByTestId('panel-models-empty').waitFor();
+    // The validator's problems in Chinese too: in the list, on the box and beside the model picker.
+    const reuseZh = '阶段“stage-2”设为复用已有模型，但还没有选择模型：请选择要复用的模型，或改为训练新模型。';
+    await expect.poll(() => noModel.textContent()).toBe(reuseZh);
+    expect(await page.getByTestId('node-problems-stage-2').textContent()).toBe(reuseZh);
+    expect(await page.locator('[data-testid=panel-model-problems] [data-code=reuse_without_model]').textContent()).toBe(reuseZh);
+    await shot('10-reuse-zh');
+    await page.getByTestId('panel-mode-train').check();
+    // A setting out of range: named as its field, with what it must be.
+    await page.getByTestId('panel-epochs').fill('0');
+    const badEpochs = page.locator('[data-testid=problem-list] [data-code=invalid_node]');
+    await expect.poll(() => badEpochs.textContent()).toContain('阶段“stage-2”的设置“训练轮数”现在是 0');
+    await shot('10b-epochs-zh');
+    await page.getByTestId('panel-epochs').fill('2');
+    await badEpochs.waitFor({ state: 'detached' });
+    await page.goto(`${base}/flowcharts`);
+    await page.getByTestId('flowchart-table').waitFor();
+    expect(await page.getByTestId('last-run').first().textContent()).toContain('尚未运行');
+    await shot('11-list-zh');
+    await page.getByTestId('language').selectOption('en');
   }, 240_000);
 });

@@ -98,6 +98,62 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in user and where the Temporal UI is */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            email: string;
+                            name: string;
+                            /** @enum {string} */
+                            role: "admin" | "user";
+                            /** @description Where the operators’ Temporal UI shows the workflows behind runs and stages. */
+                            temporal: {
+                                namespace: string;
+                                uiUrl: string | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/datasets": {
         parameters: {
             query?: never;
@@ -136,11 +192,24 @@ export interface paths {
                             problems: ({
                                 file?: string;
                                 line?: number;
+                                /** @description What is wrong, as a stable snake_case code (one of PROBLEM_CODES in @aip/datasets-spec); clients translate it. Absent on problems recorded before codes existed. */
+                                code?: string;
+                                /** @description The values `message` interpolates (file names, counts, limits, found and expected values), by name, for a translated sentence. */
+                                params?: {
+                                    [key: string]: string | number;
+                                };
+                                /** @description The problem in English, naming what to fix. */
                                 message: string;
                             } & {
                                 [key: string]: unknown;
                             })[];
                             report: unknown | null;
+                            progress: {
+                                /** @description extract | check | store */
+                                phase: string;
+                                done: number;
+                                total: number;
+                            } | null;
                             /** @enum {string} */
                             visibility: "private" | "public";
                             /** @description True when the caller owns the dataset. */
@@ -286,11 +355,24 @@ export interface paths {
                             problems: ({
                                 file?: string;
                                 line?: number;
+                                /** @description What is wrong, as a stable snake_case code (one of PROBLEM_CODES in @aip/datasets-spec); clients translate it. Absent on problems recorded before codes existed. */
+                                code?: string;
+                                /** @description The values `message` interpolates (file names, counts, limits, found and expected values), by name, for a translated sentence. */
+                                params?: {
+                                    [key: string]: string | number;
+                                };
+                                /** @description The problem in English, naming what to fix. */
                                 message: string;
                             } & {
                                 [key: string]: unknown;
                             })[];
                             report: unknown | null;
+                            progress: {
+                                /** @description extract | check | store */
+                                phase: string;
+                                done: number;
+                                total: number;
+                            } | null;
                             /** @enum {string} */
                             visibility: "private" | "public";
                             /** @description True when the caller owns the dataset. */
@@ -534,7 +616,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your flowcharts, most recently changed first */
+        /**
+         * Your flowcharts, most recently changed first
+         * @description Each with a thumbnail of its graph and its latest run's status, stage states and bundle.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -558,6 +643,40 @@ export interface paths {
                             createdAt: string;
                             /** Format: date-time */
                             updatedAt: string;
+                            /** @description The flowchart's boxes and connections, without their settings (malformed entries left out). */
+                            graph: {
+                                nodes: {
+                                    id: string;
+                                    /** @description `dataset` or a task type */
+                                    type: string;
+                                    /** @description The box's name (its label, else its id). */
+                                    label: string;
+                                    position: {
+                                        x: number;
+                                        y: number;
+                                    };
+                                }[];
+                                edges: {
+                                    source: string;
+                                    target: string;
+                                }[];
+                            };
+                            lastRun: {
+                                id: string;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "attention" | "succeeded" | "failed" | "cancelled";
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** @description Every stage of that run, `pending` until it starts. */
+                                stages: {
+                                    nodeId: string;
+                                    /** @enum {string} */
+                                    state: "pending" | "preparing" | "awaiting_labels" | "training" | "evaluating" | "registering" | "succeeded" | "failed" | "cancelled" | "skipped";
+                                    progress: number;
+                                }[];
+                                /** @description True when its deployment bundle can be downloaded (GET /api/runs/{id}/bundle). */
+                                bundle: boolean;
+                            } | null;
                         }[];
                     };
                 };
@@ -611,9 +730,15 @@ export interface paths {
                             revision: number;
                             /** @description Empty when the flowchart can run; drafts may have problems. */
                             problems: {
+                                /** @description What is wrong, as a stable snake_case code (one of PROBLEM_CODES in @aip/workflows); clients translate it. */
                                 code: string;
                                 nodeId?: string;
                                 edgeId?: string;
+                                /** @description The values `message` interpolates, by name, for a translated sentence: box and connection names (`node`, `edge`), class, dataset and model names, task ids (`task`, `modelTask` …), counts; lists (classes, the boxes of a loop) as arrays. `variant` names which wording of the code applies. */
+                                params?: {
+                                    [key: string]: string | number | string[];
+                                };
+                                /** @description The problem in English, naming what to fix. */
                                 message: string;
                             }[];
                         };
@@ -691,9 +816,15 @@ export interface paths {
                             };
                             /** @description Empty when the flowchart can run. */
                             problems: {
+                                /** @description What is wrong, as a stable snake_case code (one of PROBLEM_CODES in @aip/workflows); clients translate it. */
                                 code: string;
                                 nodeId?: string;
                                 edgeId?: string;
+                                /** @description The values `message` interpolates, by name, for a translated sentence: box and connection names (`node`, `edge`), class, dataset and model names, task ids (`task`, `modelTask` …), counts; lists (classes, the boxes of a loop) as arrays. `variant` names which wording of the code applies. */
+                                params?: {
+                                    [key: string]: string | number | string[];
+                                };
+                                /** @description The problem in English, naming what to fix. */
                                 message: string;
                             }[];
                         };
@@ -759,9 +890,15 @@ export interface paths {
                             revision: number;
                             /** @description Empty when the flowchart can run; drafts may have problems. */
                             problems: {
+                                /** @description What is wrong, as a stable snake_case code (one of PROBLEM_CODES in @aip/workflows); clients translate it. */
                                 code: string;
                                 nodeId?: string;
                                 edgeId?: string;
+                                /** @description The values `message` interpolates, by name, for a translated sentence: box and connection names (`node`, `edge`), class, dataset and model names, task ids (`task`, `modelTask` …), counts; lists (classes, the boxes of a loop) as arrays. `variant` names which wording of the code applies. */
+                                params?: {
+                                    [key: string]: string | number | string[];
+                                };
+                                /** @description The problem in English, naming what to fix. */
                                 message: string;
                             }[];
                         };
@@ -902,6 +1039,7 @@ export interface paths {
                         "application/json": {
                             id: string;
                             flowchartId: string | null;
+                            flowchartName: string | null;
                             flowchartRevision: number;
                             workflowId: string;
                             /**
@@ -914,6 +1052,10 @@ export interface paths {
                             createdAt: string;
                             startedAt: string | null;
                             finishedAt: string | null;
+                            bundle: {
+                                size: number;
+                                sha256: string;
+                            } | null;
                         }[];
                     };
                 };
@@ -964,6 +1106,7 @@ export interface paths {
                         "application/json": {
                             id: string;
                             flowchartId: string | null;
+                            flowchartName: string | null;
                             flowchartRevision: number;
                             workflowId: string;
                             /**
@@ -976,23 +1119,41 @@ export interface paths {
                             createdAt: string;
                             startedAt: string | null;
                             finishedAt: string | null;
-                            metrics: unknown | null;
                             bundle: {
                                 size: number;
                                 sha256: string;
                             } | null;
+                            metrics: unknown | null;
+                            /** @description The flowchart graph as it was when the run started. */
+                            graph: {
+                                nodes: {
+                                    [key: string]: unknown;
+                                }[];
+                                edges: {
+                                    [key: string]: unknown;
+                                }[];
+                            } & {
+                                [key: string]: unknown;
+                            };
                             /** @description Every stage of the run in plan order; `pending` until it starts. */
                             stages: {
                                 nodeId: string;
                                 name: string;
                                 task: string;
-                                /** @description pending | preparing | awaiting_labels | training | evaluating | registering | succeeded | failed | cancelled | skipped */
-                                state: string;
+                                /** @enum {string} */
+                                state: "pending" | "preparing" | "awaiting_labels" | "training" | "evaluating" | "registering" | "succeeded" | "failed" | "cancelled" | "skipped";
                                 progress: number;
                                 message: string | null;
                                 progressDetail: unknown | null;
                                 /** @description Each finished epoch's trainer event (epoch, loss, metric, metricName): the training curves. */
                                 epochs: unknown[];
+                                /** @description Each state the stage entered and when; a failure carries its error. */
+                                timeline: {
+                                    state: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    message?: string;
+                                }[];
                                 metrics: unknown | null;
                                 modelId: string | null;
                                 datasetId: string | null;
@@ -1488,6 +1649,62 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/models/{id}/onnx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a model's ONNX file (raw pixels in, see docs/contracts.md) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The model.onnx file */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/octet-stream": string;
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/octet-stream": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/octet-stream": components["schemas"]["Error"];
                     };
                 };
             };

@@ -1,0 +1,46 @@
+/**
+ * What the browser tests do again and again: a ready dataset made through the API, and the editor
+ * gestures of a user (dragging a connection between two boxes, typing classes into the side panel).
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { drawShapeImages, writeDetectionZip, type EmbeddedPlatform } from '@aip/infra/testing';
+
+/** A ready detection dataset of `images` shapes, uploaded through the API (the UI upload is the datasets test's job). */
+export async function readyDataset(platform: EmbeddedPlatform, options: { images: number; seed: number; name?: string }): Promise<string> {
+  const name = options.name ?? 'shapes';
+  const zip = path.join(platform.home, `${name}-${options.seed}.zip`);
+  await writeDetectionZip(await drawShapeImages(options.images, options.seed), zip);
+  const form = new FormData();
+  form.set('name', name);
+  form.set('file', new Blob([await readFile(zip)]), `${name}.zip`);
+  const auth = { authorization: `Bearer ${platform.token}` };
+  const created = await fetch(`${platform.base}/api/datasets`, { method: 'POST', headers: auth, body: form });
+  expect(created.status, await created.clone().text()).toBe(202);
+  const { id } = (await created.json()) as { id: string };
+  const status = async () => ((await (await fetch(`${platform.base}/api/datasets/${id}`, { headers: auth })).json()) as { status: string }).status;
+  await expect.poll(status, { timeout: 60_000 }).toBe('ready');
+  return id;
+}
+
+/** Drags a connection from one box's output handle to another's input handle, as a user would. */
+export async function connect(page: Page, from: string, to: string): Promise<void> {
+  const source = await page.getByTestId(`handle-${from}-source`).boundingBox();
+  const target = await page.getByTestId(`handle-${to}-target`).boundingBox();
+  if (!source || !target) throw new Error(`handle of ${from} or ${to} is not on screen`);
+  await page.mouse.move(source.x + source.width / 2, source.y + source.height / 2);
+  await page.mouse.down();
+  await page.mouse.move((source.x + target.x) / 2, (source.y + target.y) / 2 + 30, { steps: 5 });
+  await page.mouse.move(target.x + target.width / 2, target.y + target.height / 2, { steps: 5 });
+  await page.mouse.up();
+}
+
+/** Types each class into the selected box's side panel. */
+export async function addClasses(page: Page, ...names: string[]): Promise<void> {
+  for (const name of names) {
+    await page.getByTestId('panel-new-class').fill(name);
+    await page.getByTestId('panel-new-class').press('Enter');
+  }
+}

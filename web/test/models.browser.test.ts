@@ -1,0 +1,116 @@
+/**
+ * The dataset gallery and the models page in a real browser (Debian's Chromium through
+ * playwright-core) against the whole platform: a ready detection dataset's images, fetched with the
+ * session's token, with their boxes drawn where the manifest puts them; the split filter and "show
+ * more"; the models page's first-time empty state (a model only comes from a finished run, which the
+ * whole-flow test covers). Screenshots go to web/test-artifacts/models-*.png.
+ */
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EmbeddedPlatform } from '@aip/infra/testing';
+import { readyDataset } from './browser-actions.ts';
+import { openBrowserSession, type BrowserSession } from './browser-session.ts';
+import { webRoot } from './web-build.ts';
+
+const IMAGES = 28;
+
+interface Sample {
+  path: string;
+  split: string;
+  boxes: { x1: number; y1: number; x2: number; y2: number; label: string }[];
+}
+
+describe('dataset gallery and models page in Chromium (Temporal dev server, embedded platform on PGlite)', () => {
+  let session: BrowserSession | undefined;
+  let platform: EmbeddedPlatform | undefined;
+  let page: Page;
+
+  beforeAll(async () => {
+    session = await openBrowserSession({ locale: 'en-US', viewport: { width: 1200, height: 900 } });
+    ({ platform, page } = session);
+  });
+
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  const shot = (name: string) => session!.shot(`models-${name}`);
+
+  /** Every image shown in the gallery has been fetched with the token and decoded. */
+  const loadedImages = () =>
+    page.$$eval('[data-testid=dataset-gallery] [data-testid=annotated-image] img', (images) =>
+      images.filter((image) => (image as HTMLImageElement).complete && (image as HTMLImageElement).naturalWidth > 0).length,
+    );
+
+  it('shows a ready dataset’s images with their boxes, filters by split and pages', async () => {
+    const { base, token } = platform!;
+    const datasetId = await readyDataset(platform!, { images: IMAGES, seed: 5 });
+    const auth = { authorization: `Bearer ${token}` };
+    const all = (await (await fetch(`${base}/api/datasets/${datasetId}/samples?limit=200`, { headers: auth })).json()) as {
+      total: number;
+      items: Sample[];
+    };
+    expect(all.total).toBe(IMAGES);
+
+    await page.goto(`${base}/signin`);
+    await page.fill('#token', token);
+    await page.click('button[type=submit]');
+    await page.waitForURL(`${base}/datasets`);
+    await page.goto(`${base}/datasets/${datasetId}`);
+    await page.getByTestId('dataset-gallery').waitFor();
+    await expect.poll(() => page.getByTestId('gallery-count').textContent()).toBe(`Showing 24 of ${IMAGES} images`);
+    await expect.poll(loadedImages, { timeout: 30_000 }).toBe(24);
+
+    // The first image's boxes: one green rectangle per manifest box, at its pixel coordinates,
+    // in an overlay whose viewBox is the image's pixel size, each labelled.
+    const first = all.items[0]!;
+    const cell = page.locator(`[data-path="${first.path}"]`);
+    const rects = await cell.locator('g.truth rect.box').evaluateAll((nodes) =>
+      nodes.map((node) => ['x', 'y', 'width', 'height'].map((name) => Number(node.getAttribute(name)))),
+    );
+    expect(rects).toEqual(first.boxes.map((b) => [b.x1, b.y1, b.x2 - b.x1, b.y2 - b.y1]));
+    expect(await cell.locator('g.truth text').allTextContents()).toEqual(first.boxes.map((b) => b.label));
+    expect(await cell.locator('svg').getAttribute('viewBox')).toMatch(/^0 0 \d+ \d+$/);
+    const drawn = await page.$$eval('[data-testid=dataset-gallery] g.truth rect.box', (nodes) => nodes.length);
+    expect(drawn).toBe(all.items.slice(0, 24).reduce((sum, item) => sum + item.boxes.length, 0));
+    expect(drawn).toBeGreaterThan(0);
+    await shot('01-gallery');
+
+    // Close-up of one image: the boxes sit on the shapes.
+    await cell.screenshot({ path: path.join(webRoot, 'test-artifacts', 'models-02-gallery-image.png') });
+
+    await page.getByTestId('gallery-more').click();
+    await expect.poll(() => page.getByTestId('gallery-count').textContent()).toBe(`Showing ${IMAGES} of ${IMAGES} images`);
+    await expect.poll(loadedImages, { timeout: 30_000 }).toBe(IMAGES);
+    expect(await page.getByTestId('gallery-more').count()).toBe(0);
+
+    const testImages = all.items.filter((item) => item.split === 'test');
+    await page.getByTestId('gallery-split-test').click();
+    await expect
+      .poll(() => page.getByTestId('gallery-count').textContent())
+      .toBe(testImages.length === 0 ? 'This split has no images. (A dataset uploaded with train/ and test/ folders has no validation split: training sets some training images aside instead.)' : `Showing ${testImages.length} of ${testImages.length} images`);
+    await expect.poll(loadedImages, { timeout: 30_000 }).toBe(testImages.length);
+    expect(await page.locator('[data-testid=dataset-gallery] [data-path]').evaluateAll((cells) => cells.map((c) => c.getAttribute('data-path')))).toEqual(
+      testImages.map((item) => item.path),
+    );
+    expect(await page.getByTestId('gallery-split-test').getAttribute('aria-pressed')).toBe('true');
+    await shot('03-gallery-test-split');
+  });
+
+  it('tells a first-time user where models come from', async () => {
+    const { base } = platform!;
+    await page.goto(`${base}/models`);
+    await page.getByTestId('empty-models').waitFor();
+    expect(await page.getByTestId('empty-models').textContent()).toContain('Models appear here when a flowchart run finishes');
+    expect(await page.getByTestId('empty-models').locator('a').getAttribute('href')).toBe('/flowcharts');
+    await shot('04-models-empty');
+
+    await page.getByTestId('language').selectOption('zh-CN');
+    await expect.poll(() => page.locator('h1').textContent()).toBe('模型');
+    await shot('05-models-empty-zh');
+    await page.getByTestId('empty-models').locator('a').click();
+    await page.waitForURL(`${base}/flowcharts`);
+  });
+});
+
