@@ -402,7 +402,7 @@ export const en = {
   'error.one_zip_per_upload': 'Upload one zip at a time.',
   'error.run_finished': 'This run has already ended, so it cannot be changed. Start a new run from its flowchart.',
   'error.retry_refused': 'Only a failed stage that the run is waiting for can be retried. Reload the page to see its current state.',
-  'error.invalid_flowchart': 'The flowchart has problems: fix those listed in the editor, then run it again.',
+  'error.invalid_flowchart': 'The server found problems in this flowchart: fix them, then run it again.',
   'error.dataset_not_ready': 'The dataset is still being checked: its images can be browsed once it is ready.',
   'error.bundle_not_ready': 'The bundle is not ready yet: it is packaged once every stage has succeeded.',
   'error.log_not_ready': 'This stage has no log yet.',

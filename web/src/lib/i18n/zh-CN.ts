@@ -404,7 +404,7 @@ export const zhCN: Record<MessageKey, string> = {
   'error.one_zip_per_upload': '每次只能上传一个 zip 文件。',
   'error.run_finished': '这次运行已经结束，无法再修改。请从它的流程图开始新的运行。',
   'error.retry_refused': '只有运行正在等待的失败阶段才能重试。请刷新页面查看它的当前状态。',
-  'error.invalid_flowchart': '流程图有问题：请先修正编辑器中列出的问题，再重新运行。',
+  'error.invalid_flowchart': '服务器发现这个流程图有问题：请修正后再重新运行。',
   'error.dataset_not_ready': '数据集还在检查中：检查完成后才能浏览图片。',
   'error.bundle_not_ready': '部署包还没有准备好：所有阶段都成功后才会打包。',
   'error.log_not_ready': '这个阶段还没有日志。',

@@ -7,6 +7,8 @@ export interface ApiFailureInfo {
   code: string;
   /** The server's sentence (English), shown when the code has no translation. */
   message: string;
+  /** What the server listed as wrong (an invalid flowchart's problems …), when it did. */
+  problems?: unknown[];
 }
 
 /**
