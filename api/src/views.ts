@@ -49,7 +49,7 @@ export const DatasetSchema = Type.Object({
   status: Literals(['uploading', 'validating', 'ready', 'invalid'], {
     description: '`validating` until the ingest workflow has checked and normalized the upload.',
   }),
-  format: Nullable(Type.String({ description: 'classification | detection; null until detected' })),
+  format: Nullable(Type.String({ description: 'The upload format (unlabeled, classification, detection, text_detection, segmentation, text_recognition, enhancement, refinery); null until inferred' })),
   classes: Type.Array(Type.String(), { description: 'The labels found in the dataset (sorted).' }),
   stats: Nullable(Json),
   /** Validation problems (line-numbered) when invalid. */

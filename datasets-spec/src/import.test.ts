@@ -282,15 +282,16 @@ describe('importDataset: classification', () => {
     ]);
   });
 
-  it('explains a zip holding one folder of images', async () => {
+  it('explains a zip holding one folder of images, as classification (without a format it is unlabeled)', async () => {
     const dir = await tempDir();
-    const problems = await expectRefused(
-      dir,
-      await writeZip(dir, [
-        { name: 'cats/1.png', data: await png(2, 2) },
-        { name: 'cats/2.png', data: await png(2, 2) },
-      ]),
-    );
+    const items = [
+      { name: 'cats/1.png', data: await png(2, 2) },
+      { name: 'cats/2.png', data: await png(2, 2) },
+    ];
+    const problems = await expectRefused(dir, await writeZip(dir, items), 'classification');
+    const inferred = await importDataset({ zipPath: await writeZip(dir, items, 'again.zip'), outDir: path.join(dir, 'out') });
+    expect(inferred.info.format).toBe('unlabeled');
+    expect(inferred.report.inferred?.format).toBe('unlabeled');
     expect(problems).toEqual([{ file: '', code: 'single_folder', params: { folder: 'cats' }, message: expect.stringMatching(/single folder \(cats\)/) }]);
   });
 });

@@ -28,7 +28,6 @@ export { checkClassification } from './formats/classification.ts';
 export { LABEL_FILE, checkDetection, findLabelFile, parseLabelText, type LabelBox, type LabelRecord } from './formats/detection.ts';
 export type { CheckOptions, DatasetItem, FormatCheck } from './formats/types.ts';
 export {
-  detectFormat,
   formatTasks,
   importDataset,
   type ImportOptions,
@@ -37,3 +36,11 @@ export {
   type ImportReport,
   type ImportResult,
 } from './import.ts';
+export { LABEL_HEAD_LINES, inferFormat, labelHeadFormat, readTextHead, type FormatInference, type InferableFormat } from './infer-format.ts';
+export { validateZip, type ReportedProblem, type ValidateOptions, type ValidationReport, type ValidationStats } from './validate.ts';
+export { EXPORT_TARGETS, ExportError, exportDataset, exportTargets, type ExportOptions, type ExportResult, type ExportTarget } from './export/export.ts';
+export { signedArea2, type Polygon } from './manifest.ts';
+export { checkTextRecognition, parseTextLines, type TextLine } from './formats/text-recognition.ts';
+export { checkPolygon, checkSegmentation, checkTextDetection, parsePolygon, selfIntersects, type LabelPolygon, type LabelShape } from './formats/shapes.ts';
+export { checkEnhancement, isEnhancementLayout } from './formats/enhancement.ts';
+export { checkRefinery, checkUnlabeled } from './formats/unlabeled.ts';

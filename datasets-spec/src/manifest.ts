@@ -8,8 +8,17 @@ import path from 'node:path';
 export type Split = 'train' | 'val' | 'test';
 export const SPLITS: readonly Split[] = ['train', 'val', 'test'];
 
-export type DatasetFormat = 'classification' | 'detection';
-export const DATASET_FORMATS: readonly DatasetFormat[] = ['classification', 'detection'];
+export type DatasetFormat = 'unlabeled' | 'classification' | 'detection' | 'text_detection' | 'segmentation' | 'text_recognition' | 'enhancement' | 'refinery';
+export const DATASET_FORMATS: readonly DatasetFormat[] = [
+  'unlabeled',
+  'classification',
+  'detection',
+  'text_detection',
+  'segmentation',
+  'text_recognition',
+  'enhancement',
+  'refinery',
+];
 
 export type DatasetEncoding = 'utf-8' | 'gb18030' | null;
 
@@ -22,6 +31,17 @@ export interface Box {
   label: string;
 }
 
+/**
+ * A closed outline in pixel coordinates: at least 3 points, clockwise as seen on screen (image
+ * coordinates, y down: positive shoelace area), the first point not repeated at the end, every
+ * point inside the image (`0 <= x <= width`, `0 <= y <= height`).
+ */
+export interface Polygon {
+  points: [number, number][];
+  /** Segmentation: the class. Text detection: the text. */
+  label: string;
+}
+
 export interface ManifestEntry {
   /** Relative to the dataset folder, '/'-separated, never '..' (e.g. `images/cat/001.png`). */
   path: string;
@@ -30,8 +50,14 @@ export interface ManifestEntry {
   split: Split;
   /** Classification datasets: the image's class. */
   class?: string;
-  /** Detection datasets: the objects; `[]` for an image without any. */
+  /** Detection datasets: the objects; `[]` for an image without any. Text detection: rectangles, label = the text. */
   boxes?: Box[];
+  /** Segmentation (label = class) and text detection (label = the text); `[]` for an image without any. */
+  polygons?: Polygon[];
+  /** Text recognition: the text the image shows, never empty. */
+  text?: string;
+  /** Enhancement: the manifest path of the target image paired with this input image (`path`). */
+  target?: string;
 }
 
 export interface DatasetInfo {
@@ -41,7 +67,10 @@ export interface DatasetInfo {
   classes: string[];
   images: number;
   splits: Record<Split, number>;
-  /** Classification: images per class. Detection: boxes per label. */
+  /**
+   * Classification: images per class. Detection: boxes per label. Segmentation: polygons per label.
+   * Empty for the other formats (their labels are free text, or they have none).
+   */
   classCounts: Record<string, number>;
   /** Encoding of the uploaded label file; null when there was none. */
   encoding: DatasetEncoding;
@@ -64,28 +93,98 @@ export function splitOf(manifestPath: string): Split {
   return bucket <= 6 ? 'train' : bucket === 7 ? 'val' : 'test';
 }
 
+function pathProblem(p: unknown, name: string): string | null {
+  if (typeof p !== 'string' || p === '' || p.startsWith('/') || p.includes('\\') || p.split('/').some((s) => s === '..' || s === '.' || s === '')) {
+    return `${name} ${JSON.stringify(p)} must be relative, '/'-separated, without '.' or '..' segments`;
+  }
+  return null;
+}
+
+/** Twice the signed area (shoelace); positive for a clockwise outline in image coordinates (y down). */
+export function signedArea2(points: readonly (readonly [number, number])[]): number {
+  let sum = 0;
+  points.forEach(([x, y], i) => {
+    const [nx, ny] = points[(i + 1) % points.length]!;
+    sum += x * ny - nx * y;
+  });
+  return sum;
+}
+
+/** Which annotation fields each format's entries carry (the rest are dropped when written). */
+const ANNOTATIONS: Record<DatasetFormat, readonly ('class' | 'boxes' | 'polygons' | 'text' | 'target')[]> = {
+  unlabeled: [],
+  classification: ['class'],
+  detection: ['boxes'],
+  text_detection: ['boxes', 'polygons'],
+  segmentation: ['polygons'],
+  text_recognition: ['text'],
+  enhancement: ['target'],
+  refinery: [],
+};
+
 /** Why this entry breaks the manifest contract, or null when it is fine. */
 export function entryProblem(entry: ManifestEntry, format: DatasetFormat): string | null {
-  const p = entry.path;
-  if (typeof p !== 'string' || p === '' || p.startsWith('/') || p.includes('\\') || p.split('/').some((s) => s === '..' || s === '.' || s === '')) {
-    return `path ${JSON.stringify(p)} must be relative, '/'-separated, without '.' or '..' segments`;
-  }
+  const problem = pathProblem(entry.path, 'path');
+  if (problem !== null) return problem;
   if (!Number.isInteger(entry.width) || entry.width <= 0 || !Number.isInteger(entry.height) || entry.height <= 0) {
     return `width and height must be positive whole numbers (got ${entry.width}x${entry.height})`;
   }
   if (!SPLITS.includes(entry.split)) return `split ${JSON.stringify(entry.split)} must be one of ${SPLITS.join(', ')}`;
-  if (format === 'classification') {
-    if (typeof entry.class !== 'string' || entry.class === '') return 'a classification entry needs a non-empty "class"';
-    return null;
+  switch (format) {
+    case 'classification':
+      return typeof entry.class !== 'string' || entry.class === '' ? 'a classification entry needs a non-empty "class"' : null;
+    case 'detection':
+      if (!Array.isArray(entry.boxes)) return 'a detection entry needs "boxes" (an empty list when the image has no objects)';
+      return boxesProblem(entry.boxes, entry);
+    case 'text_detection':
+      // Rectangles and polygons may be mixed; a missing list means none of that kind.
+      if (entry.boxes === undefined && entry.polygons === undefined) return 'a text detection entry needs "boxes" or "polygons" (empty lists when the image has no text)';
+      if (entry.boxes !== undefined && !Array.isArray(entry.boxes)) return '"boxes" must be a list';
+      if (entry.polygons !== undefined && !Array.isArray(entry.polygons)) return '"polygons" must be a list';
+      return boxesProblem(entry.boxes ?? [], entry) ?? polygonsProblem(entry.polygons ?? [], entry);
+    case 'segmentation':
+      if (!Array.isArray(entry.polygons)) return 'a segmentation entry needs "polygons" (an empty list when the image has no objects)';
+      return polygonsProblem(entry.polygons, entry);
+    case 'text_recognition':
+      return typeof entry.text !== 'string' || entry.text === '' ? 'a text recognition entry needs a non-empty "text"' : null;
+    case 'enhancement':
+      if (entry.target === undefined) return 'an enhancement entry needs "target" (the path of its target image)';
+      return pathProblem(entry.target, 'target') ?? (entry.target === entry.path ? 'target must be another image than path' : null);
+    case 'unlabeled':
+    case 'refinery':
+      return null;
   }
-  if (!Array.isArray(entry.boxes)) return 'a detection entry needs "boxes" (an empty list when the image has no objects)';
-  for (const box of entry.boxes) {
+}
+
+function boxesProblem(boxes: readonly Box[], entry: ManifestEntry): string | null {
+  for (const box of boxes) {
     const { x1, y1, x2, y2, label } = box;
     if (![x1, y1, x2, y2].every((v) => typeof v === 'number' && Number.isFinite(v))) return `box ${JSON.stringify(box)} has a non-numeric coordinate`;
     if (!(0 <= x1 && x1 < x2 && x2 <= entry.width && 0 <= y1 && y1 < y2 && y2 <= entry.height)) {
       return `box ${JSON.stringify(box)} must satisfy 0 <= x1 < x2 <= ${entry.width} and 0 <= y1 < y2 <= ${entry.height}`;
     }
     if (typeof label !== 'string' || label === '') return `box ${JSON.stringify(box)} needs a non-empty label`;
+  }
+  return null;
+}
+
+function polygonsProblem(polygons: readonly Polygon[], entry: ManifestEntry): string | null {
+  for (const polygon of polygons) {
+    const shown = JSON.stringify(polygon);
+    const points = polygon?.points;
+    if (!Array.isArray(points) || points.length < 3) return `polygon ${shown} needs at least 3 points`;
+    for (const point of points) {
+      if (!Array.isArray(point) || point.length !== 2 || !point.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+        return `polygon ${shown} has a point that is not [x, y] numbers`;
+      }
+      const [x, y] = point;
+      if (!(0 <= x && x <= entry.width && 0 <= y && y <= entry.height)) return `polygon ${shown} must lie within 0,0 and ${entry.width},${entry.height}`;
+    }
+    const [fx, fy] = points[0]!;
+    const [lx, ly] = points[points.length - 1]!;
+    if (fx === lx && fy === ly) return `polygon ${shown} must not repeat its first point at the end`;
+    if (!(signedArea2(points) > 0)) return `polygon ${shown} must go clockwise (positive area, y down)`;
+    if (typeof polygon.label !== 'string' || polygon.label === '') return `polygon ${shown} needs a non-empty label`;
   }
   return null;
 }
@@ -105,6 +204,7 @@ export function describeDataset(entries: readonly ManifestEntry[], input: Datase
     splits[entry.split]++;
     if (input.format === 'classification' && entry.class !== undefined) bump(entry.class);
     if (input.format === 'detection') for (const box of entry.boxes ?? []) bump(box.label);
+    if (input.format === 'segmentation') for (const polygon of entry.polygons ?? []) bump(polygon.label);
   }
   const classes = [...new Set([...(input.classes ?? []), ...counts.keys()])].sort(compareStrings);
   const classCounts: Record<string, number> = {};
@@ -130,6 +230,12 @@ export async function writeManifest(dir: string, entries: readonly ManifestEntry
     if (seen.has(entry.path)) throw new Error(`Manifest entry ${index + 1}: path ${entry.path} is listed twice.`);
     seen.add(entry.path);
   });
+  // An enhancement target is an image of the dataset too: never shared, never also an input.
+  entries.forEach((entry, index) => {
+    if (entry.target === undefined || info.format !== 'enhancement') return;
+    if (seen.has(entry.target)) throw new Error(`Manifest entry ${index + 1}: target ${entry.target} is also another entry's path or target.`);
+    seen.add(entry.target);
+  });
   const described = describeDataset(entries, info);
   await mkdir(dir, { recursive: true });
   const lines = entries.map((entry) => JSON.stringify(canonicalEntry(entry, info.format)));
@@ -138,11 +244,17 @@ export async function writeManifest(dir: string, entries: readonly ManifestEntry
   return described;
 }
 
-/** Fixed key order, and only the annotation of the dataset's format. */
+/** Fixed key order, and only the annotations of the dataset's format (text detection: both lists, maybe empty). */
 function canonicalEntry(entry: ManifestEntry, format: DatasetFormat): ManifestEntry {
-  const base = { path: entry.path, width: entry.width, height: entry.height, split: entry.split };
-  if (format === 'classification') return { ...base, class: entry.class! };
-  return { ...base, boxes: entry.boxes!.map(({ x1, y1, x2, y2, label }) => ({ x1, y1, x2, y2, label })) };
+  const canonical: ManifestEntry = { path: entry.path, width: entry.width, height: entry.height, split: entry.split };
+  for (const field of ANNOTATIONS[format]) {
+    if (field === 'class') canonical.class = entry.class!;
+    if (field === 'boxes') canonical.boxes = (entry.boxes ?? []).map(({ x1, y1, x2, y2, label }) => ({ x1, y1, x2, y2, label }));
+    if (field === 'polygons') canonical.polygons = (entry.polygons ?? []).map(({ points, label }) => ({ points: points.map(([x, y]) => [x, y] as [number, number]), label }));
+    if (field === 'text') canonical.text = entry.text!;
+    if (field === 'target') canonical.target = entry.target!;
+  }
+  return canonical;
 }
 
 async function writeAtomically(file: string, content: string): Promise<void> {

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { DATASET_FORMATS } from './manifest.ts';
 import { DatasetError, PROBLEM_CODES, describeProblem } from './problems.ts';
 
 const SRC = path.dirname(fileURLToPath(import.meta.url));
@@ -14,12 +15,13 @@ async function sourceFiles(): Promise<string[]> {
     .map((e) => path.join(e.parentPath, e.name));
 }
 
-/** Every quoted snake_case word in the sources: problem codes are the only such strings. */
+/** Every quoted snake_case word in the sources: problem codes are the only such strings, besides format names. */
 async function codesUsed(): Promise<Set<string>> {
   const used = new Set<string>();
   for (const file of await sourceFiles()) {
     for (const match of (await readFile(file, 'utf8')).matchAll(/'([a-z][a-z0-9]*(?:_[a-z0-9]+)+)'/g)) used.add(match[1]!);
   }
+  for (const format of DATASET_FORMATS) used.delete(format);
   return used;
 }
 

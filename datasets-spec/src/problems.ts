@@ -6,6 +6,7 @@
  * can show it in the user's language (the web translates `dataset.problem.<code>`); `message`
  * stays the English sentence, for logs, the API and clients that do not know the code.
  */
+import type { FormatInference } from './infer-format.ts';
 
 /**
  * Every problem code, refusals and warnings alike. The web has a translation for each (a test
@@ -23,6 +24,7 @@ export const PROBLEM_CODES = [
   'entry_path_drive_letter',
   'entry_name_nul',
   'entry_name_empty',
+  'entry_name_too_long',
   'entry_symlink',
   'entry_encrypted',
   'entry_compression_unsupported',
@@ -78,6 +80,34 @@ export const PROBLEM_CODES = [
   'label_box_x_order',
   'label_box_y_order',
   'label_box_outside',
+  // Text recognition (formats/text-recognition.ts): label.txt lines "path,text".
+  'text_label_file_missing',
+  'text_line_invalid',
+  'text_empty',
+  'text_image_duplicate',
+  'text_image_not_listed',
+  // Text detection and segmentation (formats/shapes.ts): rectangles and polygons in label.txt records.
+  'shapes_label_file_missing',
+  'label_no_text_regions',
+  'label_no_polygons',
+  'label_shape_fields',
+  'label_polygon_fields',
+  'label_rectangle_not_allowed',
+  'label_polygon_point_invalid',
+  'label_polygon_no_label',
+  'label_polygon_too_few_points',
+  'label_polygon_closed',
+  'label_polygon_reversed',
+  'label_polygon_degenerate',
+  'label_polygon_self_intersecting',
+  'label_polygon_outside',
+  // Enhancement (formats/enhancement.ts): train|test/input and train|test/target pairs.
+  'enhancement_image_outside',
+  'enhancement_unpaired',
+  'enhancement_name_ambiguous',
+  'enhancement_no_training_pairs',
+  // Refinery (formats/unlabeled.ts).
+  'refinery_image_type',
   // Written by the API (api/src/upload.ts) when the upload itself fails, before any check runs.
   'upload_failed',
 ] as const;
@@ -115,10 +145,13 @@ const SUMMARY_SHOWN = 5;
 export class DatasetError extends Error {
   override readonly name = 'DatasetError';
   readonly problems: Problem[];
+  /** When the format was inferred (none given): what the layout showed, so a report can say it. */
+  readonly inferred: FormatInference | undefined;
 
-  constructor(problems: Problem[]) {
+  constructor(problems: Problem[], inferred?: FormatInference) {
     super(summarize(problems));
     this.problems = problems;
+    this.inferred = inferred;
   }
 }
 

@@ -32,6 +32,9 @@ describe('checkEntryName', () => {
     ['\\\\server\\share\\x', 'absolute', 'entry_path_absolute'],
     ['C:\\Windows\\x.dll', 'drive letter', 'entry_path_drive_letter'],
     ['c:evil', 'drive letter', 'entry_path_drive_letter'],
+    [`cat/${'x'.repeat(237)}.png`, 'too long', 'entry_name_too_long'],
+    [`${'猫'.repeat(81)}/1.png`, 'too long', 'entry_name_too_long'],
+    [`${'deep/'.repeat(205)}1.png`, 'too long', 'entry_name_too_long'],
   ])('refuses %s', (name, reason, code) => {
     const checked = checkEntryName(name);
     expect('refusal' in checked && checked.refusal).toContain(reason);
@@ -42,6 +45,7 @@ describe('checkEntryName', () => {
     expect(checkEntryName('data\\cat\\1.png')).toEqual({ segments: ['data', 'cat', '1.png'], isFolder: false });
     expect(checkEntryName('./cat//1.png')).toEqual({ segments: ['cat', '1.png'], isFolder: false });
     expect(checkEntryName('cat/')).toEqual({ segments: ['cat'], isFolder: true });
+    expect(checkEntryName(`cat/${'x'.repeat(236)}.png`)).toEqual({ segments: ['cat', `${'x'.repeat(236)}.png`], isFolder: false });
   });
 });
 

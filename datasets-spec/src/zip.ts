@@ -62,7 +62,7 @@ export interface ExtractedZip {
 /** Names that desktop archivers add and no dataset means. */
 const CLUTTER_FILES = new Set(['.ds_store', 'thumbs.db', 'desktop.ini']);
 
-function isClutter(segments: string[]): boolean {
+export function isClutter(segments: string[]): boolean {
   const base = segments[segments.length - 1]!.toLowerCase();
   return segments.includes('__MACOSX') || CLUTTER_FILES.has(base) || base.startsWith('._');
 }
@@ -93,6 +93,10 @@ function entryNames(entries: yauzl.Entry[]): string[] {
   );
 }
 
+/** UTF-8 bytes of one file or folder name, and of a whole path, that an entry may have. */
+export const MAX_NAME_BYTES = 240;
+export const MAX_PATH_BYTES = 1024;
+
 type NameCheck = { segments: string[]; isFolder: boolean } | { refusal: string; code: ProblemCode };
 
 /**
@@ -108,6 +112,14 @@ export function checkEntryName(name: string): NameCheck {
   if (parts.includes('..')) return { refusal: 'its path contains ".." and would be written outside the dataset folder', code: 'zip_slip' };
   const segments = parts.filter((part) => part !== '' && part !== '.');
   if (segments.length === 0) return { refusal: 'it has an empty name', code: 'entry_name_empty' };
+  // File systems refuse longer names (255 bytes a name, 4096 a path), and the import adds a
+  // folder and suffixes (`.png` for BMPs), so the limits leave room.
+  if (segments.some((segment) => Buffer.byteLength(segment) > MAX_NAME_BYTES) || Buffer.byteLength(segments.join('/')) > MAX_PATH_BYTES) {
+    return {
+      refusal: `its name is too long (at most ${MAX_NAME_BYTES} bytes a file or folder name and ${MAX_PATH_BYTES} bytes in all); shorten it`,
+      code: 'entry_name_too_long',
+    };
+  }
   return { segments, isFolder: slashed.endsWith('/') };
 }
 
@@ -288,7 +300,7 @@ async function planExtraction(zip: yauzl.ZipFile, limits: ZipLimits): Promise<Pl
  * The one folder every file and folder sits in, when there is one (users zip the folder, not its
  * content). Listed folders count too, so an empty `dog/` beside `cat/` keeps both class folders.
  */
-function commonTopFolder(files: string[][], folders: string[][]): string | null {
+export function commonTopFolder(files: string[][], folders: string[][]): string | null {
   const first = files[0]?.[0];
   if (first === undefined) return null;
   return files.every((p) => p.length >= 2 && p[0] === first) && folders.every((p) => p[0] === first) ? first : null;

@@ -1,6 +1,6 @@
 /** What a format checker hands the importer: the images it accepted and everything wrong. */
 import type { ImageInfo } from '../images.ts';
-import type { Box, Split } from '../manifest.ts';
+import type { Box, Polygon, Split } from '../manifest.ts';
 import type { Problem } from '../problems.ts';
 import type { TextEncoding } from '../text.ts';
 
@@ -12,6 +12,10 @@ export interface DatasetItem {
   split?: Split;
   class?: string;
   boxes?: Box[];
+  polygons?: Polygon[];
+  text?: string;
+  /** Enhancement: the paired target image, stored beside the input (`source`). */
+  target?: { source: string; image: ImageInfo };
 }
 
 export interface FormatCheck {
