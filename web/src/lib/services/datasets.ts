@@ -29,9 +29,12 @@ export function uploadDataset(
   file: File,
   name: string,
   onProgress: (progress: UploadProgress) => void,
+  /** null: the server infers it from the layout. */
+  format: string | null = null,
 ): Promise<{ id: string }> {
   const form = new FormData();
   if (name.trim() !== '') form.set('name', name.trim());
+  if (format) form.set('format', format);
   form.set('file', file, file.name);
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
