@@ -13,15 +13,23 @@ export async function readyDataset(platform: EmbeddedPlatform, options: { images
   const name = options.name ?? 'shapes';
   const zip = path.join(platform.home, `${name}-${options.seed}.zip`);
   await writeDetectionZip(await drawShapeImages(options.images, options.seed), zip);
+  return uploadReady(platform, zip, name);
+}
+
+/** Uploads a zip through the API (with `format` when given) and waits until the dataset is ready. */
+export async function uploadReady(platform: EmbeddedPlatform, zip: string, name: string, format?: string): Promise<string> {
   const form = new FormData();
   form.set('name', name);
+  if (format) form.set('format', format);
   form.set('file', new Blob([await readFile(zip)]), `${name}.zip`);
   const auth = { authorization: `Bearer ${platform.token}` };
   const created = await fetch(`${platform.base}/api/datasets`, { method: 'POST', headers: auth, body: form });
   expect(created.status, await created.clone().text()).toBe(202);
   const { id } = (await created.json()) as { id: string };
-  const status = async () => ((await (await fetch(`${platform.base}/api/datasets/${id}`, { headers: auth })).json()) as { status: string }).status;
-  await expect.poll(status, { timeout: 60_000 }).toBe('ready');
+  const dataset = async () => (await (await fetch(`${platform.base}/api/datasets/${id}`, { headers: auth })).json()) as { status: string; problems: unknown };
+  await expect.poll(async () => (await dataset()).status, { timeout: 60_000 }).not.toBe('validating');
+  const settled = await dataset();
+  expect(settled.status, JSON.stringify(settled.problems)).toBe('ready');
   return id;
 }
 

@@ -8,8 +8,11 @@
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EmbeddedPlatform } from '@aip/infra/testing';
-import { readyDataset } from './browser-actions.ts';
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import yazl from 'yazl';
+import { drawShapeImages, type EmbeddedPlatform } from '@aip/infra/testing';
+import { readyDataset, uploadReady } from './browser-actions.ts';
 import { openBrowserSession, type BrowserSession } from './browser-session.ts';
 import { webRoot } from './web-build.ts';
 
@@ -96,6 +99,36 @@ describe('dataset gallery and models page in Chromium (Temporal dev server, embe
     );
     expect(await page.getByTestId('gallery-split-test').getAttribute('aria-pressed')).toBe('true');
     await shot('03-gallery-test-split');
+  });
+
+  it('draws a segmentation dataset’s polygons', async () => {
+    const { base, home } = platform!;
+    // The shapes as diamonds: each box's edge midpoints, clockwise on screen (image y grows down).
+    const images = await drawShapeImages(6, 11);
+    const lines = images.flatMap((image) => [
+      `images/${image.name},${image.width},${image.height}`,
+      String(image.boxes.length),
+      ...image.boxes.map((b) => {
+        const [cx, cy] = [Math.round((b.x1 + b.x2) / 2), Math.round((b.y1 + b.y2) / 2)];
+        return `(${cx},${b.y1}),(${b.x2},${cy}),(${cx},${b.y2}),(${b.x1},${cy}),${b.label}`;
+      }),
+    ]);
+    const zip = new yazl.ZipFile();
+    for (const image of images) zip.addBuffer(image.png, `leaves/images/${image.name}`);
+    zip.addBuffer(Buffer.from(`${lines.join('\n')}\n`), 'leaves/label.txt');
+    zip.end();
+    const zipPath = path.join(home, 'segmentation.zip');
+    await pipeline(zip.outputStream, createWriteStream(zipPath));
+    const datasetId = await uploadReady(platform!, zipPath, 'leaves', 'segmentation');
+
+    await page.goto(`${base}/datasets/${datasetId}`);
+    await page.getByTestId('dataset-gallery').waitFor();
+    await expect.poll(loadedImages, { timeout: 30_000 }).toBe(images.length);
+    const polygons = page.locator('[data-testid=dataset-gallery] g.truth[data-shape=polygon] polygon.box');
+    expect(await polygons.count()).toBe(images.reduce((sum, image) => sum + image.boxes.length, 0));
+    expect(await polygons.first().getAttribute('points')).toMatch(/^\d+,\d+ \d+,\d+ \d+,\d+ \d+,\d+$/);
+    expect(await page.locator('[data-testid=dataset-gallery] rect.box').count()).toBe(0);
+    await shot('03b-gallery-polygons');
   });
 
   it('tells a first-time user where models come from', async () => {

@@ -28,7 +28,18 @@ const SampleSchema = Type.Object({
   height: Type.Integer(),
   split: Type.String(),
   class: Type.Optional(Type.String({ description: 'Classification datasets: the image class' })),
-  boxes: Type.Optional(Type.Array(BoxSchema, { description: 'Detection datasets: pixel boxes, xyxy' })),
+  boxes: Type.Optional(Type.Array(BoxSchema, { description: 'Detection and text detection: pixel boxes, xyxy (text detection: the label is the text)' })),
+  polygons: Type.Optional(
+    Type.Array(
+      Type.Object({
+        points: Type.Array(Type.Tuple([Type.Number(), Type.Number()]), { description: 'Clockwise, in image pixels' }),
+        label: Type.String(),
+      }),
+      { description: 'Segmentation (label = class) and text detection (label = the text)' },
+    ),
+  ),
+  text: Type.Optional(Type.String({ description: 'Text recognition: the text in the image' })),
+  target: Type.Optional(Type.String({ description: 'Enhancement: the target image’s path' })),
   url: Type.String({ description: 'Where the image is served (same authentication)' }),
 });
 

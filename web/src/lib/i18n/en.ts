@@ -526,6 +526,7 @@ export const en = {
   'dataset.problem.refinery_image_type': 'A refinery dataset takes JPEG and PNG images only; convert this {format} image or remove it.',
   'datasets.upload.format': 'Format',
   'datasets.upload.formatAuto': 'Detect from the files',
+  'detail.histogram.segmentation': 'Shapes per class',
   'error.unauthorized': 'You are not signed in, or your token is no longer valid.',
   'error.not_found': 'This item does not exist, or it is not yours.',
   'error.payload_too_large': 'The file is larger than this server accepts for an upload.',

@@ -528,6 +528,7 @@ export const zhCN: Record<MessageKey, string> = {
   'dataset.problem.refinery_image_type': '精炼数据集只接受 JPEG 和 PNG 图片；请转换这张 {format} 图片，或删除它。',
   'datasets.upload.format': '格式',
   'datasets.upload.formatAuto': '根据文件自动识别',
+  'detail.histogram.segmentation': '每个类别的形状数',
   'error.unauthorized': '你尚未登录，或令牌已失效。',
   'error.not_found': '该项目不存在，或不属于你。',
   'error.payload_too_large': '文件超过了服务器允许的上传大小。',

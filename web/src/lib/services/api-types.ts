@@ -492,7 +492,7 @@ export interface paths {
                                 split: string;
                                 /** @description Classification datasets: the image class */
                                 class?: string;
-                                /** @description Detection datasets: pixel boxes, xyxy */
+                                /** @description Detection and text detection: pixel boxes, xyxy (text detection: the label is the text) */
                                 boxes?: {
                                     x1: number;
                                     y1: number;
@@ -500,6 +500,19 @@ export interface paths {
                                     y2: number;
                                     label: string;
                                 }[];
+                                /** @description Segmentation (label = class) and text detection (label = the text) */
+                                polygons?: {
+                                    /** @description Clockwise, in image pixels */
+                                    points: [
+                                        number,
+                                        number
+                                    ][];
+                                    label: string;
+                                }[];
+                                /** @description Text recognition: the text in the image */
+                                text?: string;
+                                /** @description Enhancement: the target image’s path */
+                                target?: string;
                                 /** @description Where the image is served (same authentication) */
                                 url: string;
                             }[];

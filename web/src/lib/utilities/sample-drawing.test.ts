@@ -62,6 +62,18 @@ describe('sampleDrawing', () => {
     });
   });
 
+  it('draws polygons (segmentation, text detection) with their bounding box, and captions a recognized text', () => {
+    const drawn = sampleDrawing({
+      polygons: [
+        { points: [[2, 2], [10, 2], [6, 9]], label: 'leaf' },
+        { points: [[1, 1], [2, 2]], label: 'too few points' },
+        { points: [[1, 1], [5, 1], ['x', 3]], label: 'not numbers' },
+      ],
+    });
+    expect(drawn.boxes).toEqual([{ box: [2, 2, 10, 9], points: [[2, 2], [10, 2], [6, 9]], label: 'leaf', kind: 'truth' }]);
+    expect(sampleDrawing({ text: '出口 EXIT' }).caption).toEqual({ truth: '出口 EXIT', prediction: null, verdict: null });
+  });
+
   it('leaves out what is malformed instead of drawing it wrong', () => {
     const drawing = sampleDrawing({
       truth: { boxes: [{ x1: 10, y1: 10, x2: 10, y2: 20, label: 'flat' }, { x1: 'a', label: 'x' }, { x1: 30, y1: 30, x2: 20, y2: 20, label: 'swapped' }, null] },

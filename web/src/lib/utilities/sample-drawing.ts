@@ -19,8 +19,10 @@ import { formatPercent } from './format-percent.ts';
 export type BoxKind = 'truth' | 'prediction';
 
 export interface DrawnBox {
-  /** [xmin, ymin, xmax, ymax] in pixels of the original image. */
+  /** [xmin, ymin, xmax, ymax] in pixels of the original image (a polygon's bounding box). */
   box: [number, number, number, number];
+  /** A polygon (segmentation, text detection): its points, drawn instead of the rectangle. */
+  points?: [number, number][];
   label: string;
   /** 0..1, predictions only. */
   score?: number;
@@ -46,6 +48,8 @@ export interface SampleDrawing {
 export interface SampleLike {
   class?: unknown;
   boxes?: unknown;
+  polygons?: unknown;
+  text?: unknown;
   truth?: unknown;
   prediction?: unknown;
 }
@@ -70,6 +74,22 @@ function truthBoxes(boxes: unknown): DrawnBox[] {
   return boxes.flatMap((entry: unknown) => {
     const box = corners(entry);
     return box && isObject(entry) && isText(entry.label) ? [{ box, label: entry.label, kind: 'truth' as const }] : [];
+  });
+}
+
+/** `[{points: [[x, y], …], label}]` (segmentation, text detection polygons) → shapes with their bounding box. */
+function truthPolygons(polygons: unknown): DrawnBox[] {
+  if (!Array.isArray(polygons)) return [];
+  return polygons.flatMap((entry: unknown) => {
+    if (!isObject(entry) || !isText(entry.label) || !Array.isArray(entry.points)) return [];
+    const points = entry.points.filter(
+      (point: unknown): point is [number, number] => Array.isArray(point) && point.length === 2 && isNumber(point[0]) && isNumber(point[1]),
+    );
+    if (points.length < 3 || points.length !== entry.points.length) return [];
+    const xs = points.map((p) => p[0]);
+    const ys = points.map((p) => p[1]);
+    const box: DrawnBox['box'] = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+    return box[2] > box[0] && box[3] > box[1] ? [{ box, points, label: entry.label, kind: 'truth' as const }] : [];
   });
 }
 
@@ -100,8 +120,9 @@ function caption(truth: string | null, prediction: ImageCaption['prediction']): 
 export function sampleDrawing(sample: SampleLike): SampleDrawing {
   // A stage sample carries its labels under `truth`; a dataset image carries them at the top level.
   const labels: Loose = 'truth' in sample || 'prediction' in sample ? (isObject(sample.truth) ? sample.truth : {}) : (sample as Loose);
-  const truthClass = isText(labels.class) ? labels.class : null;
-  const boxes = truthBoxes(labels.boxes);
+  // A recognized text reads like a class: it is the image's one label.
+  const truthClass = isText(labels.class) ? labels.class : isText(labels.text) ? labels.text : null;
+  const boxes = [...truthBoxes(labels.boxes), ...truthPolygons(labels.polygons)];
 
   let predictedClass: ImageCaption['prediction'] = null;
   const prediction = sample.prediction;
