@@ -17,6 +17,8 @@ export interface ChildResult {
   startRssKiB: number;
   /** Peak RSS of the whole process (getrusage ru_maxrss), sharp's native threads included. */
   maxRssKiB: number;
+  /** Highest RSS sampled (every 50 ms) during each phase: where the memory goes. */
+  phaseRssKiB: Partial<Record<ImportPhase, number>>;
 }
 
 const [zipPath, outDir] = process.argv.slice(2);
@@ -27,16 +29,26 @@ if (!zipPath || !outDir) {
 
 const startRssKiB = Math.round(process.memoryUsage.rss() / 1024);
 const phases: Partial<Record<ImportPhase, number>> = {};
+const phaseRssKiB: Partial<Record<ImportPhase, number>> = {};
+let phase: ImportPhase | null = null;
+const sampleRss = () => {
+  if (phase !== null) phaseRssKiB[phase] = Math.max(phaseRssKiB[phase] ?? 0, Math.round(process.memoryUsage.rss() / 1024));
+};
+const sampler = setInterval(sampleRss, 50);
 const start = performance.now();
 try {
   const { info } = await importDataset({
     zipPath,
     outDir,
     // Phases run one after the other, so the last progress of each marks its end.
-    onProgress: ({ phase }) => {
+    onProgress: (progress) => {
+      if (progress.phase !== phase) sampleRss();
+      phase = progress.phase;
       phases[phase] = (performance.now() - start) / 1000;
     },
   });
+  sampleRss();
+  clearInterval(sampler);
   const result: ChildResult = {
     seconds: (performance.now() - start) / 1000,
     phases,
@@ -44,6 +56,7 @@ try {
     format: info.format,
     startRssKiB,
     maxRssKiB: process.resourceUsage().maxRSS,
+    phaseRssKiB,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } catch (error) {

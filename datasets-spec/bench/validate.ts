@@ -108,16 +108,17 @@ try {
 function report(rows: Row[]): void {
   const mib = (kib: number) => (kib / 1024).toFixed(0);
   console.log(`\nUpload validation of detection zips (640×480 noise JPEGs; ${os.cpus().length} CPUs; times in seconds)`);
-  console.log('zip size     images   unzip -t   validation    ratio   extract/check/store   peak RSS MiB   at start MiB');
+  console.log('zip size     images   unzip -t   validation    ratio   extract/check/store   peak RSS MiB   extract/check/store MiB   at start MiB');
   for (const { zipBytes, images, unzipSeconds, child } of rows) {
     const { extract = 0, check = extract, store = child.seconds } = child.phases;
     const phases = `${extract.toFixed(1)} / ${(check - extract).toFixed(1)} / ${(store - check).toFixed(1)}`;
+    const phaseRss = (['extract', 'check', 'store'] as const).map((phase) => mib(child.phaseRssKiB[phase] ?? 0)).join(' / ');
     console.log(
       `${formatBytes(zipBytes).padEnd(9)} ${images.toLocaleString('en').padStart(9)}  ${unzipSeconds.toFixed(1).padStart(9)}  ${child.seconds
         .toFixed(1)
-        .padStart(11)}  ${(child.seconds / unzipSeconds).toFixed(1).padStart(6)}×  ${phases.padStart(20)}  ${mib(child.maxRssKiB).padStart(13)}  ${mib(
-        child.startRssKiB,
-      ).padStart(13)}`,
+        .padStart(11)}  ${(child.seconds / unzipSeconds).toFixed(1).padStart(6)}×  ${phases.padStart(20)}  ${mib(child.maxRssKiB).padStart(13)}  ${phaseRss.padStart(
+        24,
+      )}  ${mib(child.startRssKiB).padStart(13)}`,
     );
   }
   const [small, large] = [rows[0]!, rows.at(-1)!];

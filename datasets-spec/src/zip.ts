@@ -76,8 +76,37 @@ const UNICODE_PATH_EXTRA = 0x7075;
 const METHOD_STORED = 0;
 const METHOD_DEFLATED = 8;
 
-function isUtf8Flagged(entry: yauzl.Entry): boolean {
-  return (entry.generalPurposeBitFlag & FLAG_UTF8) !== 0 || entry.extraFields.some((f) => f.id === UNICODE_PATH_EXTRA);
+/**
+ * What extraction needs of a central-directory entry. yauzl's Entry keeps every raw field (about
+ * 1 KB each); a zip of 100,000 images must not cost 100 MB before a byte is extracted.
+ */
+interface EntryRecord {
+  /** The name as written when it is flagged UTF-8; else null, decoded later with the others (`entryNames`). */
+  utf8Name: string | null;
+  /** The raw name bytes of an unflagged entry (a copy, so the central-directory buffer can go). */
+  legacyName: Buffer | null;
+  flags: number;
+  compressionMethod: number;
+  mode: number;
+  crc32: number;
+  compressedSize: number;
+  uncompressedSize: number;
+  localHeaderOffset: number;
+}
+
+function recordOf(entry: yauzl.Entry): EntryRecord {
+  const utf8 = (entry.generalPurposeBitFlag & FLAG_UTF8) !== 0 || entry.extraFields.some((f) => f.id === UNICODE_PATH_EXTRA);
+  return {
+    utf8Name: utf8 ? yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true) : null,
+    legacyName: utf8 ? null : Buffer.from(entry.fileNameRaw),
+    flags: entry.generalPurposeBitFlag,
+    compressionMethod: entry.compressionMethod,
+    mode: (entry.externalFileAttributes >>> 16) & S_IFMT,
+    crc32: entry.crc32,
+    compressedSize: entry.compressedSize,
+    uncompressedSize: entry.uncompressedSize,
+    localHeaderOffset: entry.relativeOffsetOfLocalHeader,
+  };
 }
 
 /**
@@ -85,12 +114,10 @@ function isUtf8Flagged(entry: yauzl.Entry): boolean {
  * are valid UTF-8, else GBK (text.ts). Deciding over the whole archive matters: one short GBK name
  * such as 猫 (C3 A8) is also valid UTF-8 (è), a dozen names almost never are.
  */
-function entryNames(entries: yauzl.Entry[]): string[] {
-  const legacy = entries.filter((entry) => !isUtf8Flagged(entry)).map((entry) => entry.fileNameRaw);
+function entryNames(records: EntryRecord[]): string[] {
+  const legacy = records.flatMap((record) => (record.legacyName === null ? [] : [record.legacyName]));
   const { encoding } = decodeText(Buffer.concat(legacy.flatMap((name) => [name, Buffer.from('/')])));
-  return entries.map((entry) =>
-    isUtf8Flagged(entry) ? yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true) : decodeAs(entry.fileNameRaw, encoding),
-  );
+  return records.map((record) => record.utf8Name ?? decodeAs(record.legacyName!, encoding));
 }
 
 /** UTF-8 bytes of one file or folder name, and of a whole path, that an entry may have. */
@@ -124,7 +151,7 @@ export function checkEntryName(name: string): NameCheck {
 }
 
 interface PlannedFile {
-  entry: yauzl.Entry;
+  entry: EntryRecord;
   name: string;
   segments: string[];
 }
@@ -211,7 +238,7 @@ async function planExtraction(zip: yauzl.ZipFile, limits: ZipLimits): Promise<Pl
       },
     ]);
   }
-  const entries: yauzl.Entry[] = [];
+  const entries: EntryRecord[] = [];
   try {
     for await (const entry of zip.eachEntry()) {
       // entryCount comes from the archive's own header; count what is really there too.
@@ -220,7 +247,7 @@ async function planExtraction(zip: yauzl.ZipFile, limits: ZipLimits): Promise<Pl
           { file: '', code: 'zip_too_many_entries', params: { limit: limits.maxEntries }, message: `The zip holds more than ${limits.maxEntries} entries, the most allowed.` },
         ]);
       }
-      entries.push(entry);
+      entries.push(recordOf(entry));
     }
   } catch (err) {
     if (err instanceof DatasetError) throw err;
@@ -234,7 +261,7 @@ async function planExtraction(zip: yauzl.ZipFile, limits: ZipLimits): Promise<Pl
       problems.push({ file: name, code: checked.code, message: `Refused: ${checked.refusal}.` });
       return;
     }
-    const mode = (entry.externalFileAttributes >>> 16) & S_IFMT;
+    const mode = entry.mode;
     if (mode === S_IFLNK) {
       problems.push({ file: name, code: 'entry_symlink', message: 'Refused: this entry is a symbolic link; a dataset may only contain ordinary files and folders.' });
       return;
@@ -247,7 +274,7 @@ async function planExtraction(zip: yauzl.ZipFile, limits: ZipLimits): Promise<Pl
       ignored.push(name);
       return;
     }
-    if ((entry.generalPurposeBitFlag & FLAG_ENCRYPTED) !== 0) {
+    if ((entry.flags & FLAG_ENCRYPTED) !== 0) {
       problems.push({ file: name, code: 'entry_encrypted', message: 'Refused: this file is password-protected (encrypted). Zip the dataset again without a password.' });
       return;
     }
@@ -374,7 +401,7 @@ async function writeFiles(
       },
     });
     try {
-      const source = await zip.openReadStreamPromise(file.entry);
+      const source = await openEntry(zip, file.entry);
       await pipeline(source, counter, createWriteStream(target));
     } catch (err) {
       if (err instanceof LimitExceeded) throw new DatasetError([{ file: file.name, code: err.code, params: err.params, message: err.message }]);
@@ -389,6 +416,20 @@ async function writeFiles(
     }
     onProgress?.(++done, files.length);
   }
+}
+
+/** An entry's inflated (or stored) bytes, from its record: what yauzl's openReadStream does with a whole Entry. */
+async function openEntry(zip: yauzl.ZipFile, entry: EntryRecord): Promise<NodeJS.ReadableStream> {
+  // readLocalFileHeader reads only these two fields of the entry it is given.
+  const located = { relativeOffsetOfLocalHeader: entry.localHeaderOffset, compressedSize: entry.compressedSize } as yauzl.Entry;
+  const { fileDataStart } = await zip.readLocalFileHeaderPromise(located, { minimal: true });
+  const deflated = entry.compressionMethod === METHOD_DEFLATED;
+  // Not openReadStreamLowLevelPromise: in yauzl 3.4 it calls openReadStream with the wrong arguments.
+  return new Promise((resolve, reject) => {
+    zip.openReadStreamLowLevel(fileDataStart, entry.compressedSize, 0, entry.compressedSize, deflated, entry.uncompressedSize, (err, stream) =>
+      err ? reject(err) : resolve(stream),
+    );
+  });
 }
 
 export function formatBytes(bytes: number): string {
