@@ -3,9 +3,8 @@
  * truth box counts as right when one predicted object overlaps it (IoU ≥ 0.5, one to one) with the
  * right coarse class and the right finest class the cascade can name.
  */
-import type { ManifestEntry } from '@aip/datasets-spec';
+import { matchByIou, type ManifestEntry } from '@aip/datasets-spec';
 import type { PlanStage } from '@aip/workflows';
-import { matchByIou } from './geometry.ts';
 
 export interface CascadeObject {
   class: string;

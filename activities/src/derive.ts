@@ -3,13 +3,11 @@
  * the serving runtime — actually cuts out of the source images, so training sees what the deployed
  * cascade will see. Ground truth is carried over from the source boxes by IoU ≥ 0.5.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
-import { readManifest, writeManifest, type ManifestEntry } from '@aip/datasets-spec';
+import { DerivedDatasetWriter, matchByIou, objectsOf, readManifest } from '@aip/datasets-spec';
 import { collectObjects, cropImage, decodeImage, loadPipeline } from '@aip/serving';
 import type { PlanStage } from '@aip/workflows';
-import { matchByIou } from './geometry.ts';
 
 export interface DeriveOptions {
   /** A folder with pipeline.json + models/ for the stages from the root down to the input stage. */
@@ -39,8 +37,7 @@ export async function deriveCrops(options: DeriveOptions): Promise<DeriveResult>
   const classOf = (label: string): string | undefined =>
     stage.classes.includes(label) ? label : stage.labelMap[label];
 
-  await mkdir(path.join(options.outDir, 'images'), { recursive: true });
-  const out: ManifestEntry[] = [];
+  const writer = await DerivedDatasetWriter.create(options.outDir, { format: 'classification', classes: stage.classes });
   let dropped = 0;
   try {
     for (const [index, entry] of entries.entries()) {
@@ -49,7 +46,7 @@ export async function deriveCrops(options: DeriveOptions): Promise<DeriveResult>
       const image = await decodeImage(await readFile(path.join(options.sourceDir, entry.path)));
       const result = await pipeline.run(image, { stages: [sourceStage] });
       const objects = collectObjects(result, sourceStage, sourceClass);
-      const truths = entry.boxes ?? [];
+      const truths = objectsOf(entry);
       const matches = matchByIou(objects.map((object) => object.box), truths, 0.5);
       for (const [k, object] of objects.entries()) {
         const truth = matches.has(k) ? truths[matches.get(k)!] : undefined;
@@ -59,17 +56,17 @@ export async function deriveCrops(options: DeriveOptions): Promise<DeriveResult>
           continue;
         }
         const crop = await cropImage(image, object.box);
-        const name = `images/${index}_${k}.png`;
-        await sharp(crop.image.data, { raw: { width: crop.image.width, height: crop.image.height, channels: 3 } })
-          .png()
-          .toFile(path.join(options.outDir, name));
-        out.push({ path: name, width: crop.image.width, height: crop.image.height, split: entry.split, class: label });
+        await writer.add({ name: `${index}_${k}`, image: { ...crop.image, channels: 3 }, split: entry.split, labels: { class: label } });
       }
       options.onProgress?.(index + 1, entries.length);
     }
+  } catch (err) {
+    await writer.discard();
+    throw err;
   } finally {
     await pipeline.close();
   }
-  await writeManifest(options.outDir, out, { format: 'classification' });
-  return { images: out.length, labeled: out.length, dropped };
+  const images = writer.size;
+  await writer.finish();
+  return { images, labeled: images, dropped };
 }

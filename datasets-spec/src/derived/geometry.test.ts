@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { iou, matchByIou } from './geometry.ts';
+import { signedArea2 } from '../manifest.ts';
+import { area, boundsOf, clipPolygon, intersectRegion, iou, matchByIou } from './geometry.ts';
 
 describe('iou', () => {
   it('is 1 for identical boxes and 0 for disjoint ones', () => {
@@ -26,5 +27,36 @@ describe('matchByIou', () => {
     ];
     const matched = matchByIou(predictions, truths);
     expect([...matched.entries()]).toEqual([[0, 0]]);
+  });
+});
+
+describe('clipPolygon', () => {
+  const region = { left: 10, top: 10, width: 20, height: 20 };
+
+  it('keeps a polygon inside the region as it is', () => {
+    const inside: [number, number][] = [[12, 12], [20, 12], [20, 20]];
+    expect(clipPolygon(inside, region)).toEqual(inside);
+  });
+
+  it('cuts a polygon crossing the edge along it, keeping its orientation', () => {
+    // A square 0..20 (clockwise on screen) overlaps the region on 10..20 × 10..20.
+    const square: [number, number][] = [[0, 0], [20, 0], [20, 20], [0, 20]];
+    const clipped = clipPolygon(square, region);
+    expect(area(boundsOf(clipped))).toBe(100);
+    expect(signedArea2(clipped)).toBe(200);
+    expect(new Set(clipped.map(([x, y]) => `${x},${y}`))).toEqual(new Set(['10,10', '20,10', '20,20', '10,20']));
+  });
+
+  it('returns nothing for a polygon outside the region or one only touching it', () => {
+    expect(clipPolygon([[0, 0], [5, 0], [5, 5]], region)).toEqual([]);
+    expect(clipPolygon([[0, 0], [10, 0], [10, 10], [0, 10]], region)).toEqual([]);
+  });
+});
+
+describe('intersectRegion', () => {
+  it('is the overlap of a box and a region, or null', () => {
+    const region = { left: 10, top: 10, width: 20, height: 20 };
+    expect(intersectRegion({ x1: 0, y1: 15, x2: 15, y2: 40 }, region)).toEqual({ x1: 10, y1: 15, x2: 15, y2: 30 });
+    expect(intersectRegion({ x1: 0, y1: 0, x2: 10, y2: 10 }, region)).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-/** Box arithmetic shared by stage-data derivation and cascade evaluation. */
+/** Box and polygon arithmetic for derived datasets (crops, carried labels) and cascade evaluation. */
 export interface Rect {
   x1: number;
   y1: number;
@@ -40,4 +40,80 @@ export function matchByIou<P extends Rect, T extends Rect>(
     usedTruths.add(pair.t);
   }
   return matched;
+}
+
+/** An integer pixel region of an image, as a crop cuts it (serving's `cropRegion`). */
+export interface Region {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+export function area(rect: Rect): number {
+  return Math.max(0, rect.x2 - rect.x1) * Math.max(0, rect.y2 - rect.y1);
+}
+
+/** The part of `rect` inside `region`, or null when they do not overlap. */
+export function intersectRegion(rect: Rect, region: Region): Rect | null {
+  const x1 = Math.max(rect.x1, region.left);
+  const y1 = Math.max(rect.y1, region.top);
+  const x2 = Math.min(rect.x2, region.left + region.width);
+  const y2 = Math.min(rect.y2, region.top + region.height);
+  return x1 < x2 && y1 < y2 ? { x1, y1, x2, y2 } : null;
+}
+
+export function boundsOf(points: readonly (readonly [number, number])[]): Rect {
+  const xs = points.map(([x]) => x);
+  const ys = points.map(([, y]) => y);
+  return { x1: Math.min(...xs), y1: Math.min(...ys), x2: Math.max(...xs), y2: Math.max(...ys) };
+}
+
+/**
+ * The part of a polygon inside `region` (Sutherland–Hodgman against the region's four edges).
+ * The clip of a simple polygon by a convex region keeps its orientation; points that coincide
+ * after clipping are merged. Fewer than 3 points left means nothing of it is inside.
+ */
+export function clipPolygon(points: readonly (readonly [number, number])[], region: Region): [number, number][] {
+  const right = region.left + region.width;
+  const bottom = region.top + region.height;
+  const edges: Array<{ inside: (p: readonly [number, number]) => boolean; cut: (a: readonly [number, number], b: readonly [number, number]) => [number, number] }> = [
+    { inside: ([x]) => x >= region.left, cut: (a, b) => atX(a, b, region.left) },
+    { inside: ([x]) => x <= right, cut: (a, b) => atX(a, b, right) },
+    { inside: ([, y]) => y >= region.top, cut: (a, b) => atY(a, b, region.top) },
+    { inside: ([, y]) => y <= bottom, cut: (a, b) => atY(a, b, bottom) },
+  ];
+  let current: [number, number][] = points.map(([x, y]) => [x, y]);
+  for (const edge of edges) {
+    if (current.length === 0) break;
+    const next: [number, number][] = [];
+    current.forEach((point, index) => {
+      const previous = current[(index + current.length - 1) % current.length]!;
+      if (edge.inside(point)) {
+        if (!edge.inside(previous)) next.push(edge.cut(previous, point));
+        next.push(point);
+      } else if (edge.inside(previous)) {
+        next.push(edge.cut(previous, point));
+      }
+    });
+    current = next;
+  }
+  const merged = withoutRepeats(current);
+  return merged.length >= 3 ? merged : [];
+}
+
+/** A polygon without consecutive equal points (the last and the first count as neighbours). */
+export function withoutRepeats(points: [number, number][]): [number, number][] {
+  return points.filter((point, index) => {
+    const previous = points[(index + points.length - 1) % points.length]!;
+    return points.length === 1 || point[0] !== previous[0] || point[1] !== previous[1];
+  });
+}
+
+function atX(a: readonly [number, number], b: readonly [number, number], x: number): [number, number] {
+  return [x, a[1] + ((b[1] - a[1]) * (x - a[0])) / (b[0] - a[0])];
+}
+
+function atY(a: readonly [number, number], b: readonly [number, number], y: number): [number, number] {
+  return [a[0] + ((b[0] - a[0]) * (y - a[1])) / (b[1] - a[1]), y];
 }
