@@ -1,5 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { eq } from 'drizzle-orm';
+import { extractZip, writeManifest, type ManifestEntry } from '@aip/datasets-spec';
 import { datasets, newId, users } from '@aip/platform';
 import { buildApp } from './app.ts';
 import { uploadKey } from './upload.ts';
@@ -138,6 +142,43 @@ describe('API datasets (PGlite, local blob store, Temporal dev server)', () => {
     const early = await h.app.inject({ url: `/api/datasets/${id}/samples`, headers: h.auth });
     expect(early.statusCode).toBe(409);
     expect(early.json().error.code).toBe('dataset_not_ready');
+  });
+
+  it('exports a ready dataset as a zip in the formats its kind allows, and refuses the others', async () => {
+    const id = newId('ds');
+    const local = await mkdtemp(path.join(os.tmpdir(), 'aip-test-export-'));
+    const entries: ManifestEntry[] = [
+      { path: 'images/a.png', width: 10, height: 8, split: 'train', boxes: [{ x1: 0, y1: 0, x2: 5, y2: 4, label: 'cat' }] },
+      { path: 'images/b.png', width: 10, height: 8, split: 'test', boxes: [] },
+    ];
+    await mkdir(path.join(local, 'images'));
+    for (const entry of entries) await writeFile(path.join(local, entry.path), Buffer.from('89504e470d0a1a0a', 'hex'));
+    await writeManifest(local, entries, { format: 'detection' });
+    await h.blobs.uploadDir(local, `datasets/${id}/normalized`);
+    await h.db.insert(datasets).values({ id, ownerId: h.userId, name: 'Street cats', status: 'ready', format: 'detection', blobPrefix: `datasets/${id}/` });
+
+    const yolo = await h.app.inject({ url: `/api/datasets/${id}/export?to=yolo`, headers: h.auth });
+    expect(yolo.statusCode).toBe(200);
+    expect(yolo.headers['content-type']).toBe('application/zip');
+    expect(yolo.headers['content-disposition']).toContain(`filename="${id}-yolo.zip"`);
+    expect(yolo.headers['content-disposition']).toContain("filename*=UTF-8''Street_cats-yolo.zip");
+    await writeFile(path.join(local, 'yolo.zip'), yolo.rawPayload);
+    const unpacked = await extractZip(path.join(local, 'yolo.zip'), path.join(local, 'yolo'));
+    expect(unpacked.files).toEqual(['data.yaml', 'images/test/b.png', 'images/train/a.png', 'labels/test/b.txt', 'labels/train/a.txt']);
+    expect(await readFile(path.join(local, 'yolo', 'labels', 'train', 'a.txt'), 'utf8')).toBe('0 0.25 0.25 0.5 0.5\n');
+
+    const coco = await h.app.inject({ url: `/api/datasets/${id}/export?to=coco`, headers: h.auth });
+    expect(coco.statusCode).toBe(200);
+
+    const folders = await h.app.inject({ url: `/api/datasets/${id}/export?to=folders`, headers: h.auth });
+    expect(folders.statusCode).toBe(400);
+    expect(folders.json().error).toMatchObject({ code: 'export_unavailable', message: expect.stringContaining('coco or yolo') });
+    expect((await h.app.inject({ url: `/api/datasets/${id}/export?to=voc`, headers: h.auth })).statusCode).toBe(400);
+    expect((await h.app.inject({ url: `/api/datasets/${id}/export?to=coco` })).statusCode).toBe(401);
+    expect((await h.app.inject({ url: `/api/datasets/ds_missing/export?to=coco`, headers: h.auth })).statusCode).toBe(404);
+    // Nothing of the exports stays behind in the temporary folder (removed once the download ends).
+    await vi.waitFor(async () => expect((await readdir(os.tmpdir())).filter((name) => name.startsWith('aip-export-'))).toEqual([]));
+    await rm(local, { recursive: true, force: true });
   });
 
   it('lists and shows only the caller’s datasets and public ones; only the owner deletes', async () => {

@@ -4,6 +4,7 @@
  */
 import { Type, type Static } from 'typebox';
 import type { Dataset, Flowchart, Model, RunStatus as PlatformRunStatus, StageState as PlatformStageState } from '@aip/platform';
+import { EXPORT_TARGETS, exportTargets, type DatasetFormat } from '@aip/datasets-spec';
 import { RUN_STATUSES, STAGE_STATES } from '@aip/workflows';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -51,6 +52,9 @@ export const DatasetSchema = Type.Object({
   }),
   format: Nullable(Type.String({ description: 'The upload format (unlabeled, classification, detection, text_detection, segmentation, text_recognition, enhancement, refinery); null until inferred' })),
   classes: Type.Array(Type.String(), { description: 'The labels found in the dataset (sorted).' }),
+  exports: Type.Array(Literals(EXPORT_TARGETS), {
+    description: 'Formats GET /datasets/{id}/export can write this dataset in (only once ready): COCO and YOLO for detection and segmentation, folders for classification.',
+  }),
   stats: Nullable(Json),
   /** Validation problems (line-numbered) when invalid. */
   problems: Type.Array(DatasetProblemSchema),
@@ -89,6 +93,7 @@ export function datasetView(row: Dataset, userId: string): DatasetView {
     status: row.status,
     format: row.format,
     classes: datasetClasses(row.stats),
+    exports: row.status === 'ready' && row.format ? exportTargets(row.format as DatasetFormat) : [],
     stats: row.stats ?? null,
     problems: reportProblems(row.report),
     report: row.report ?? null,

@@ -27,3 +27,4 @@ export {
 export { LocalBlobStore } from './blobs/local.ts';
 export { S3BlobStore, type S3BlobStoreOptions, parseS3Url } from './blobs/s3.ts';
 export { type OpenBlobStoreOptions, openBlobStore } from './blobs/open.ts';
+export { listLocalFiles } from './blobs/files.ts';

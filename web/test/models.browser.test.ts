@@ -3,14 +3,17 @@
  * playwright-core) against the whole platform: a ready detection dataset's images, fetched with the
  * session's token, with their boxes drawn where the manifest puts them; the split filter and "show
  * more"; the models page's first-time empty state (a model only comes from a finished run, which the
- * whole-flow test covers). Screenshots go to web/test-artifacts/models-*.png.
+ * whole-flow test covers); the dataset's download as YOLO. Screenshots go to web/test-artifacts/models-*.png.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
+import { extractZip } from '@aip/datasets-spec';
 import { drawShapeImages, type EmbeddedPlatform } from '@aip/infra/testing';
 import { readyDataset, uploadReady } from './browser-actions.ts';
 import { openBrowserSession, type BrowserSession } from './browser-session.ts';
@@ -99,6 +102,21 @@ describe('dataset gallery and models page in Chromium (Temporal dev server, embe
     );
     expect(await page.getByTestId('gallery-split-test').getAttribute('aria-pressed')).toBe('true');
     await shot('03-gallery-test-split');
+
+    // Download for other tools: a detection dataset offers COCO and YOLO, not class folders; the
+    // YOLO zip holds one label file per image.
+    expect(await page.getByTestId('dataset-export').locator('button').allTextContents()).toEqual(['COCO JSON', 'YOLO']);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-yolo').click()]);
+    expect(download.suggestedFilename()).toMatch(/-yolo\.zip$/);
+    const scratch = await mkdtemp(path.join(os.tmpdir(), 'aip-test-yolo-'));
+    try {
+      await download.saveAs(path.join(scratch, 'yolo.zip'));
+      const { files } = await extractZip(path.join(scratch, 'yolo.zip'), path.join(scratch, 'yolo'));
+      expect(files).toContain('data.yaml');
+      expect(files.filter((file) => file.startsWith('labels/') && file.endsWith('.txt'))).toHaveLength(IMAGES);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
   });
 
   it('draws a segmentation dataset’s polygons', async () => {

@@ -3,13 +3,14 @@ import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { and, desc, eq, or } from 'drizzle-orm';
-import { MANIFEST_FILE, parseManifest, type DatasetFormat } from '@aip/datasets-spec';
+import { EXPORT_TARGETS, MANIFEST_FILE, exportTargets, parseManifest, type DatasetFormat } from '@aip/datasets-spec';
 import { datasets } from '@aip/platform';
 import { DEFAULT_UPLOAD_MAX_BYTES, type AppDeps } from '../deps.ts';
 import { userOf } from '../auth.ts';
 import { ApiError, errorResponses, notFound } from '../errors.ts';
+import { exportZip } from '../dataset-export.ts';
 import { receiveDatasetUpload } from '../upload.ts';
-import { DatasetSchema, IdParams, datasetView } from '../views.ts';
+import { DatasetSchema, IdParams, Literals, datasetView } from '../views.ts';
 import { workflowStarter } from '../workflows.ts';
 
 const IMAGE_TYPES: Record<string, string> = {
@@ -198,6 +199,42 @@ const datasetRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
         .type(type)
         .header('cache-control', 'private, max-age=3600')
         .send(await blobs.get(`${prefix}/${entry.path}`));
+    },
+  );
+
+  app.get(
+    '/datasets/:id/export',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary: 'Download a ready dataset in a format other tools read: COCO JSON or YOLO txt (detection, segmentation), one folder per class (classification)',
+        params: IdParams,
+        querystring: Type.Object({ to: Literals(EXPORT_TARGETS) }),
+        produces: ['application/zip'],
+        response: {
+          200: Type.Unsafe<Readable>({ type: 'string', format: 'binary', description: 'The exported dataset, zipped' }),
+          ...errorResponses(400, 401, 404, 409),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { to } = request.query;
+      const { row, prefix } = await readableManifest(userOf(request).id, request.params.id);
+      const format = row.format as DatasetFormat;
+      const targets = exportTargets(format);
+      if (!targets.includes(to)) {
+        throw new ApiError(
+          400,
+          'export_unavailable',
+          `A ${format} dataset cannot be exported as ${to}; ` + (targets.length > 0 ? `it can be exported as ${targets.join(' or ')}.` : 'it has no export format.'),
+        );
+      }
+      const stream = await exportZip(blobs, prefix, to, row.name);
+      const fileName = `${row.name.replace(/[^\p{L}\p{N}._-]+/gu, '_').slice(0, 80) || row.id}-${to}.zip`;
+      return reply
+        .type('application/zip')
+        .header('content-disposition', `attachment; filename="${row.id}-${to}.zip"; filename*=UTF-8''${encodeURIComponent(fileName)}`)
+        .send(stream);
     },
   );
 

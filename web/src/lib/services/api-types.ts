@@ -188,6 +188,8 @@ export interface paths {
                             format: string | null;
                             /** @description The labels found in the dataset (sorted). */
                             classes: string[];
+                            /** @description Formats GET /datasets/{id}/export can write this dataset in (only once ready): COCO and YOLO for detection and segmentation, folders for classification. */
+                            exports: ("coco" | "yolo" | "folders")[];
                             stats: unknown | null;
                             problems: ({
                                 file?: string;
@@ -351,6 +353,8 @@ export interface paths {
                             format: string | null;
                             /** @description The labels found in the dataset (sorted). */
                             classes: string[];
+                            /** @description Formats GET /datasets/{id}/export can write this dataset in (only once ready): COCO and YOLO for detection and segmentation, folders for classification. */
+                            exports: ("coco" | "yolo" | "folders")[];
                             stats: unknown | null;
                             problems: ({
                                 file?: string;
@@ -610,6 +614,82 @@ export interface paths {
                     };
                     content: {
                         "image/*": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/datasets/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a ready dataset in a format other tools read: COCO JSON or YOLO txt (detection, segmentation), one folder per class (classification) */
+        get: {
+            parameters: {
+                query: {
+                    to: "coco" | "yolo" | "folders";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The exported dataset, zipped */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/zip": string;
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/zip": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/zip": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/zip": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/zip": components["schemas"]["Error"];
                     };
                 };
             };
