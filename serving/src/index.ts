@@ -18,8 +18,10 @@ export {
   type Model,
   ModelOutputError,
   type Prediction,
+  type SegmentationPrediction,
   loadModel,
 } from './model.ts';
+export { type MaskRegion, type Outline, type OutlineOptions, type Point, maskRegions } from './mask-outline.ts';
 export { DEFAULT_SCORE_THRESHOLD, type ModelSpec, type Task, parseModelSpec, readModelJson } from './model-spec.ts';
 export {
   type ClassificationResult,
@@ -28,6 +30,7 @@ export {
   type Pipeline,
   type PipelineResult,
   type RunOptions,
+  type SegmentationResult,
   type StageResult,
   collectObjects,
   createPipeline,

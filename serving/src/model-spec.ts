@@ -4,7 +4,7 @@ import { SpecError, checkSchema } from './validate.ts';
 
 /** What a caller must know to feed a model and read its outputs (docs/contracts.md "Model files"). */
 export const ModelSpecSchema = Type.Object({
-  task: Type.Union([Type.Literal('classification'), Type.Literal('detection')]),
+  task: Type.Union([Type.Literal('classification'), Type.Literal('detection'), Type.Literal('segmentation')]),
   classes: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
   /** [H, W] the image is stretched to before inference. */
   inputSize: Type.Tuple([Type.Integer({ minimum: 1 }), Type.Integer({ minimum: 1 })]),

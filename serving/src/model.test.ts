@@ -88,3 +88,32 @@ describe('detection model', () => {
     await model.close();
   });
 });
+
+describe('segmentation model', () => {
+  it('outlines each class of the mask in original image pixels, largest first', async () => {
+    const model = await loadModel(join(models, 'paint.onnx'));
+    expect(model.spec).toEqual({ task: 'segmentation', classes: ['red', 'blue'], inputSize: [50, 100] });
+    // The scene at 200×100 is stretched to the 100×50 input: every rectangle edge lands on a mask pixel edge.
+    const prediction = await model.predict(await decodeImage(await drawScene()));
+    if (prediction.task !== 'segmentation') throw new Error('expected a segmentation prediction');
+    expect(prediction.regions.map((region) => region.class)).toEqual(['blue', 'red']);
+    const [blue, red] = prediction.regions;
+    expect(blue!.area).toBeCloseTo((80 * 60) / (200 * 100), 2);
+    expect(red!.area).toBeCloseTo((60 * 40) / (200 * 100), 2);
+    expect(red!.outlines).toHaveLength(1);
+    const xs = red!.outlines[0]!.points.map(([x]) => x);
+    const ys = red!.outlines[0]!.points.map(([, y]) => y);
+    // The square 20..80 × 20..60, traced within a mask pixel (2 image pixels) of its edges.
+    expect(Math.min(...xs)).toBeCloseTo(20, -0.5);
+    expect(Math.max(...xs)).toBeCloseTo(80, -0.5);
+    expect(Math.min(...ys)).toBeCloseTo(20, -0.5);
+    expect(Math.max(...ys)).toBeCloseTo(60, -0.5);
+    await model.close();
+  });
+
+  it('refuses a mask value that is no class', async () => {
+    const model = await loadModel(join(models, 'paint.onnx'), { task: 'segmentation', classes: ['red'], inputSize: [10, 10] });
+    await expect(model.predict(await decodeImage(await drawScene()))).rejects.toThrow(/mask value 2 is neither background \(0\) nor one of its 1 classes/);
+    await model.close();
+  });
+});

@@ -1,5 +1,6 @@
 import ort from 'onnxruntime-node';
 import { type DecodedImage, type Box, toInputTensorData } from './image.ts';
+import { maskRegions, type MaskRegion } from './mask-outline.ts';
 import { DEFAULT_SCORE_THRESHOLD, type ModelSpec, readModelJson } from './model-spec.ts';
 
 export interface ClassificationPrediction {
@@ -23,7 +24,13 @@ export interface DetectionPrediction {
   objects: DetectedBox[];
 }
 
-export type Prediction = ClassificationPrediction | DetectionPrediction;
+export interface SegmentationPrediction {
+  task: 'segmentation';
+  /** The classes found, largest first, outlined in pixels of the image given to predict(). */
+  regions: MaskRegion[];
+}
+
+export type Prediction = ClassificationPrediction | DetectionPrediction | SegmentationPrediction;
 
 export interface Model {
   readonly path: string;
@@ -43,6 +50,7 @@ export class ModelOutputError extends Error {
 const OUTPUTS: Record<ModelSpec['task'], string[]> = {
   classification: ['probs'],
   detection: ['boxes', 'scores', 'labels'],
+  segmentation: ['mask'],
 };
 
 /**
@@ -83,9 +91,14 @@ class OnnxModel implements Model {
     const data = await toInputTensorData(image, this.spec.inputSize);
     const feeds = { image: new ort.Tensor('float32', data, [1, 3, height, width]) };
     const outputs = await this.session.run(feeds, OUTPUTS[this.spec.task]);
-    return this.spec.task === 'classification'
-      ? this.readClassification(outputs)
-      : this.readDetection(outputs, image);
+    switch (this.spec.task) {
+      case 'classification':
+        return this.readClassification(outputs);
+      case 'detection':
+        return this.readDetection(outputs, image);
+      case 'segmentation':
+        return this.readSegmentation(outputs, image);
+    }
   }
 
   close(): Promise<void> {
@@ -142,6 +155,19 @@ class OnnxModel implements Model {
     }
     objects.sort((a, b) => b.score - a.score);
     return { task: 'detection', objects };
+  }
+
+  private readSegmentation(outputs: ort.InferenceSession.OnnxValueMapType, image: DecodedImage): SegmentationPrediction {
+    const mask = this.tensor(outputs, 'mask', ['int64', 'int32']);
+    const [height, width] = this.spec.inputSize;
+    if (mask.data.length !== height * width) {
+      throw new ModelOutputError(this.path, `output "mask" has shape ${JSON.stringify(mask.dims)}, expected [1, ${height}, ${width}]`);
+    }
+    const { classes } = this.spec;
+    const indices = Int32Array.from(mask.data as ArrayLike<number | bigint>, Number);
+    const wrong = indices.find((k) => k < 0 || k > classes.length);
+    if (wrong !== undefined) throw new ModelOutputError(this.path, `mask value ${wrong} is neither background (0) nor one of its ${classes.length} classes`);
+    return { task: 'segmentation', regions: maskRegions(indices, [height, width], classes, [image.width, image.height]) };
   }
 
   private tensor(outputs: ort.InferenceSession.OnnxValueMapType, name: string, types: string[]): ort.Tensor {

@@ -6,7 +6,7 @@ import { SpecError, checkSchema } from './validate.ts';
 export const StageSpecSchema = Type.Object({
   id: Type.String({ minLength: 1 }),
   name: Type.Optional(Type.String()),
-  task: Type.Union([Type.Literal('classification'), Type.Literal('detection')]),
+  task: Type.Union([Type.Literal('classification'), Type.Literal('detection'), Type.Literal('segmentation')]),
   /** Path of the ONNX file, relative to the bundle folder (e.g. `models/detect.onnx`). */
   model: Type.String({ minLength: 1 }),
   classes: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),

@@ -111,6 +111,31 @@ describe('pipeline cascade', () => {
     await nested.close();
   });
 
+  it('outlines what a segmentation stage finds in each crop in original-image pixels', async () => {
+    // detect → (angular boxes) → paint: the crop of the blue square is all blue.
+    const spec = cascadeSpec();
+    spec.stages = [
+      spec.stages[0]!,
+      { id: 'paint', task: 'segmentation', model: 'models/paint.onnx', classes: ['red', 'blue'], inputSize: [30, 40], input: { stage: 'detect', class: 'angular' } },
+    ];
+    const nested = await loadPipeline(writeBundle(models, spec, { paint: 'paint.onnx' }));
+    const result = await nested.run(await drawScene());
+    const [angular] = collectObjects(result, 'detect', 'angular');
+    const painted = angular!.children.paint;
+    if (painted?.task !== 'segmentation') throw new Error('expected the segmentation child');
+    expect(painted.regions.map((region) => [region.class, region.area])).toEqual([['blue', 1]]);
+    const points = painted.regions[0]!.outlines[0]!.points;
+    const xs = points.map(([x]) => x);
+    const ys = points.map(([, y]) => y);
+    // ANGULAR_BOX 110..190 × 30..90, traced within a mask pixel (2 image pixels) of its edges.
+    expect(Math.min(...xs)).toBeGreaterThanOrEqual(ANGULAR_BOX.x1);
+    expect(Math.min(...xs)).toBeLessThan(ANGULAR_BOX.x1 + 3);
+    expect(Math.max(...ys)).toBeLessThanOrEqual(ANGULAR_BOX.y2);
+    expect(Math.max(...ys)).toBeGreaterThan(ANGULAR_BOX.y2 - 3);
+    expect(angular!.fineClass).toBe('angular');
+    await nested.close();
+  });
+
   it('applies the EXIF orientation before inference', async () => {
     const jpeg = await sharp(await drawScene()).jpeg().withMetadata({ orientation: 6 }).toBuffer();
     const result = await pipeline.run(jpeg);

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type Box, type DecodedImage, cropImage, decodeImage } from './image.ts';
+import type { MaskRegion, Point } from './mask-outline.ts';
 import { type Model, loadModel } from './model.ts';
 import { type PipelineSpec, type StageSpec, parsePipelineSpec } from './pipeline-spec.ts';
 import { SpecError } from './validate.ts';
@@ -29,7 +30,13 @@ export interface DetectionResult {
   objects: DetectedObject[];
 }
 
-export type StageResult = ClassificationResult | DetectionResult;
+export interface SegmentationResult {
+  task: 'segmentation';
+  /** The classes found, largest first; outlines in pixels of the original image. */
+  regions: MaskRegion[];
+}
+
+export type StageResult = ClassificationResult | DetectionResult | SegmentationResult;
 
 export interface PipelineResult {
   width: number;
@@ -193,6 +200,9 @@ class CascadePipeline implements Pipeline {
     if (prediction.task === 'classification') {
       return { task: 'classification', class: prediction.class, score: prediction.score };
     }
+    if (prediction.task === 'segmentation') {
+      return { task: 'segmentation', regions: prediction.regions.map((region) => shiftRegion(region, origin)) };
+    }
     const consumers = selected.filter((s) => s.input?.stage === stage.id);
     const objects = await Promise.all(
       prediction.objects.map(async (found): Promise<DetectedObject> => {
@@ -225,4 +235,11 @@ class CascadePipeline implements Pipeline {
 function shift(box: Box, { left, top }: Origin): Box {
   const at = (v: number, offset: number) => Math.round((v + offset) * 100) / 100;
   return { x1: at(box.x1, left), y1: at(box.y1, top), x2: at(box.x2, left), y2: at(box.y2, top) };
+}
+
+/** A region found in a crop, in original-image pixels. */
+function shiftRegion(region: MaskRegion, { left, top }: Origin): MaskRegion {
+  if (left === 0 && top === 0) return region;
+  const ring = (points: Point[]): Point[] => points.map(([x, y]) => [Math.round((x + left) * 100) / 100, Math.round((y + top) * 100) / 100]);
+  return { ...region, outlines: region.outlines.map((outline) => ({ points: ring(outline.points), holes: outline.holes.map(ring) })) };
 }

@@ -9,6 +9,10 @@ Writes into OUT_DIR:
   shapes.onnx / shapes.json  detection over ["round", "angular"]: fixed boxes, scores and labels
                              (normalized xyxy), see DETECTIONS below.
   colour-2.onnx              the colour graph with only two outputs, for "wrong output shape" tests.
+  paint.onnx / paint.json    segmentation over ["red", "blue"]: each pixel's mask value is the index
+                             of its strongest channel among (background = green, red, blue) after
+                             subtracting 100 from red and blue, so white and grey pixels are
+                             background, pure red is 1 and pure blue is 2.
 """
 
 import json
@@ -91,6 +95,25 @@ def shapes_model(path: Path) -> None:
     save(graph, path)
 
 
+def paint_model(path: Path) -> None:
+    # scores[c] = image[channel c] + bias[c] over (G, R, B); mask = argmax over c, [1, H, W] int64.
+    order = np.array([1, 0, 2], dtype=np.int64)
+    bias = np.array([0.0, -100.0, -100.0], dtype=np.float32).reshape(1, 3, 1, 1)
+    nodes = [
+        helper.make_node("Gather", ["image", "order"], ["reordered"], axis=1),
+        helper.make_node("Add", ["reordered", "bias"], ["scores"]),
+        helper.make_node("ArgMax", ["scores"], ["mask"], axis=1, keepdims=0),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "paint",
+        [image_input()],
+        [helper.make_tensor_value_info("mask", TensorProto.INT64, [1, "H", "W"])],
+        initializer=[numpy_helper.from_array(order, "order"), numpy_helper.from_array(bias, "bias")],
+    )
+    save(graph, path)
+
+
 def model_json(task: str, arch: str, classes: list[str], input_size: list[int], outputs: list[str]) -> dict:
     info = {
         "version": 1,
@@ -114,10 +137,13 @@ def main() -> None:
     colour_model(out / "colour.onnx", 3)
     colour_model(out / "colour-2.onnx", 2)
     shapes_model(out / "shapes.onnx")
+    paint_model(out / "paint.onnx")
     colour = model_json("classification", "test_colour", ["red", "green", "blue"], [16, 16], ["probs"])
     shapes = model_json("detection", "test_shapes", ["round", "angular"], [32, 48], ["boxes", "scores", "labels"])
     (out / "colour.json").write_text(json.dumps(colour, indent=2))
     (out / "shapes.json").write_text(json.dumps(shapes, indent=2))
+    paint = model_json("segmentation", "test_paint", ["red", "blue"], [50, 100], ["mask"])
+    (out / "paint.json").write_text(json.dumps(paint, indent=2))
 
 
 if __name__ == "__main__":
