@@ -114,7 +114,7 @@ async function derivedInput(deps: ActivityDeps, input: PrepareInput): Promise<Pr
   const values = {
     ownerId: run.ownerId,
     name: `${stage.name} — crops of ${stage.input.class} (run ${runId})`,
-    format: 'classification',
+    format: stage.task,
     status: 'ready' as const,
     stats: { ...info, dropped: result.dropped },
     report: null,

@@ -1,0 +1,113 @@
+/**
+ * Crop derivation with a real ONNX detector (serving's test models: fixed "round" and "angular"
+ * boxes) over a source image whose labels are known, for each kind of consuming stage.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readManifest, writeManifest, type ManifestEntry } from '@aip/datasets-spec';
+import type { PlanStage, TaskType } from '@aip/workflows';
+import { deriveCrops } from './derive.ts';
+
+const MAKE_MODELS = fileURLToPath(new URL('../../serving/test/make-models.py', import.meta.url));
+
+// The detector finds "round" at 20..80 × 20..60 and "angular" at 110..190 × 30..90 of a 200×100 image.
+const SOURCE: ManifestEntry = {
+  path: 'images/scene.png',
+  width: 200,
+  height: 100,
+  split: 'train',
+  boxes: [
+    { x1: 21, y1: 19, x2: 80, y2: 61, label: 'persian' }, // the round object, a fine label
+    { x1: 30, y1: 30, x2: 40, y2: 40, label: 'eye' }, // inside it
+  ],
+  polygons: [
+    { points: [[110, 30], [190, 30], [190, 90], [110, 90]], label: 'EXIT 12' }, // the angular object
+    { points: [[60, 25], [100, 25], [100, 55], [60, 55]], label: 'whisker' }, // half inside the round crop
+  ],
+};
+
+describe('deriveCrops (ONNX detector through serving)', () => {
+  let tmp: string;
+  let sourceDir: string;
+  let pipelineDir: string;
+
+  beforeAll(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'aip-derive-'));
+    const python = process.env.AIP_PYTHON;
+    if (!python) throw new Error('AIP_PYTHON is not set: it must name a Python with the onnx package (the set-up script exports it)');
+    const models = path.join(tmp, 'models');
+    execFileSync(python, [MAKE_MODELS, models], { stdio: ['ignore', 'inherit', 'inherit'] });
+    pipelineDir = path.join(tmp, 'pipeline');
+    await mkdir(path.join(pipelineDir, 'models'), { recursive: true });
+    await copyFile(path.join(models, 'shapes.onnx'), path.join(pipelineDir, 'models', 'detect.onnx'));
+    const spec = {
+      version: 1,
+      name: 'detector',
+      stages: [{ id: 'detect', name: 'detect', task: 'detection', model: 'models/detect.onnx', classes: ['round', 'angular'], inputSize: [32, 48], scoreThreshold: 0.3, input: null }],
+    };
+    await writeFile(path.join(pipelineDir, 'pipeline.json'), JSON.stringify(spec));
+
+    sourceDir = path.join(tmp, 'source');
+    await mkdir(path.join(sourceDir, 'images'), { recursive: true });
+    await sharp({ create: { width: 200, height: 100, channels: 3, background: '#808080' } }).png().toFile(path.join(sourceDir, SOURCE.path));
+    await writeManifest(sourceDir, [SOURCE], { format: 'text_detection' });
+  });
+
+  afterAll(async () => {
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  const stage = (task: TaskType, parentClass: string, classes: string[], labelMap: Record<string, string> = {}): PlanStage => ({
+    nodeId: `${task}-stage`,
+    name: task,
+    task,
+    input: { kind: 'stage', nodeId: 'detect', class: parentClass },
+    mode: 'train',
+    arch: 'any',
+    classes,
+    labelMap,
+    hyper: {},
+    visibility: 'private',
+    executor: 'local',
+    dependsOn: ['detect'],
+  });
+
+  let derived = 0;
+  const derive = async (consumer: PlanStage) => {
+    const outDir = path.join(tmp, `out-${++derived}`);
+    const result = await deriveCrops({ pipelineDir, sourceDir, stage: consumer, outDir });
+    return { result, ...(await readManifest(outDir)) };
+  };
+
+  it('labels a classifier’s crops with the matched object’s class, mapped to the stage’s classes', async () => {
+    const { result, info, entries } = await derive(stage('classification', 'round', ['cat', 'dog'], { persian: 'cat' }));
+    expect(result).toEqual({ images: 1, labeled: 1, dropped: 0 });
+    expect(info).toMatchObject({ format: 'classification', classes: ['cat', 'dog'], classCounts: { cat: 1, dog: 0 } });
+    expect(entries).toEqual([{ path: 'images/0_0.png', width: 60, height: 40, split: 'train', class: 'cat' }]);
+  });
+
+  it('gives a text recognizer’s crop the matched line’s text', async () => {
+    const { info, entries } = await derive(stage('text_recognition', 'angular', []));
+    expect(info.format).toBe('text_recognition');
+    expect(entries).toEqual([{ path: 'images/0_0.png', width: 80, height: 60, split: 'train', text: 'EXIT 12' }]);
+  });
+
+  it('carries the boxes and polygons inside a crop, in its coordinates, for detection and segmentation', async () => {
+    const detection = await derive(stage('detection', 'round', ['eye']));
+    expect(detection.entries[0]!.boxes).toEqual([{ x1: 10, y1: 10, x2: 20, y2: 20, label: 'eye' }]);
+    const segmentation = await derive(stage('segmentation', 'round', ['whisker']));
+    expect(segmentation.info.format).toBe('segmentation');
+    expect(segmentation.entries[0]!.polygons).toEqual([{ points: [[40, 5], [60, 5], [60, 35], [40, 35]], label: 'whisker' }]);
+  });
+
+  it('drops crops that match no object of the stage’s classes', async () => {
+    const { result, entries } = await derive(stage('classification', 'round', ['dog']));
+    expect(result).toEqual({ images: 0, labeled: 0, dropped: 1 });
+    expect(entries).toEqual([]);
+  });
+});
