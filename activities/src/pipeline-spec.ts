@@ -11,6 +11,8 @@ export interface ModelDescription {
   classes: string[];
   inputSize: [number, number];
   scoreThreshold?: number;
+  /** Text recognition: the characters its output indices point into. */
+  charset?: string[];
 }
 
 export interface PipelineStageSpec {
@@ -21,7 +23,8 @@ export interface PipelineStageSpec {
   classes: string[];
   inputSize: [number, number];
   scoreThreshold?: number;
-  input: null | { stage: string; class: string };
+  charset?: string[];
+  input: null | { stage: string; class?: string };
 }
 
 export interface PipelineSpecFile {
@@ -60,6 +63,7 @@ export function buildPipelineSpec(
         classes: model.classes,
         inputSize: model.inputSize,
         ...(model.scoreThreshold === undefined ? {} : { scoreThreshold: model.scoreThreshold }),
+        ...(model.charset === undefined ? {} : { charset: model.charset }),
         input:
           stage.input.kind === 'stage'
             ? { stage: stage.input.nodeId, class: stage.input.class }

@@ -89,3 +89,21 @@ export async function toInputTensorData(image: DecodedImage, [height, width]: re
   }
   return chw;
 }
+
+/** A model's image output (float32 NCHW RGB, 0..255) as a decoded image, resized to `width × height`. */
+export async function fromOutputTensor(chw: Float32Array, [height, width]: readonly [number, number], size: { width: number; height: number }): Promise<DecodedImage> {
+  const plane = width * height;
+  const hwc = Buffer.alloc(3 * plane);
+  for (let i = 0; i < plane; i++) {
+    for (let c = 0; c < 3; c++) hwc[3 * i + c] = Math.min(255, Math.max(0, Math.round(chw[c * plane + i]!)));
+  }
+  const image = { data: hwc, width, height };
+  if (width === size.width && height === size.height) return image;
+  const data = await rawInput(image).resize({ width: size.width, height: size.height, fit: 'fill', kernel: 'linear' }).raw().toBuffer();
+  return { data, width: size.width, height: size.height };
+}
+
+/** PNG bytes of a decoded image (lossless: what a client gets is what the model made). */
+export function encodePng(image: DecodedImage): Promise<Buffer> {
+  return rawInput(image).png().toBuffer();
+}

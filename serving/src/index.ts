@@ -10,6 +10,8 @@ export {
   cropImage,
   cropRegion,
   decodeImage,
+  encodePng,
+  fromOutputTensor,
 } from './image.ts';
 export {
   type ClassificationPrediction,
@@ -18,7 +20,9 @@ export {
   type Model,
   ModelOutputError,
   type Prediction,
+  type EnhancementPrediction,
   type SegmentationPrediction,
+  type TextRecognitionPrediction,
   loadModel,
 } from './model.ts';
 export { type MaskRegion, type Outline, type OutlineOptions, type Point, maskRegions } from './mask-outline.ts';
@@ -30,8 +34,10 @@ export {
   type Pipeline,
   type PipelineResult,
   type RunOptions,
+  type EnhancementResult,
   type SegmentationResult,
   type StageResult,
+  type TextRecognitionResult,
   collectObjects,
   createPipeline,
   loadPipeline,

@@ -4,8 +4,17 @@ import { SpecError, checkSchema } from './validate.ts';
 
 /** What a caller must know to feed a model and read its outputs (docs/contracts.md "Model files"). */
 export const ModelSpecSchema = Type.Object({
-  task: Type.Union([Type.Literal('classification'), Type.Literal('detection'), Type.Literal('segmentation')]),
-  classes: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+  task: Type.Union([
+    Type.Literal('classification'),
+    Type.Literal('detection'),
+    Type.Literal('segmentation'),
+    Type.Literal('text_recognition'),
+    Type.Literal('enhancement'),
+  ]),
+  /** Empty for the tasks without classes (text recognition, enhancement). */
+  classes: Type.Array(Type.String({ minLength: 1 })),
+  /** Text recognition: the characters its `indices` output points into (1-based; 0 is the CTC blank). */
+  charset: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
   /** [H, W] the image is stretched to before inference. */
   inputSize: Type.Tuple([Type.Integer({ minimum: 1 }), Type.Integer({ minimum: 1 })]),
   /** Detection only: objects scoring below this are dropped. */
@@ -23,16 +32,26 @@ export const DEFAULT_SCORE_THRESHOLD = 0.3;
 /** Validate a parsed model.json (or any object with the ModelSpec fields). */
 export function parseModelSpec(value: unknown, where: string): ModelSpec {
   const spec = checkSchema(ModelJsonSchema, value, where);
-  const duplicates = spec.classes.filter((c, i) => spec.classes.indexOf(c) !== i);
-  if (duplicates.length > 0) {
-    throw new SpecError(where, [`/classes: duplicate class names ${JSON.stringify(duplicates)}`]);
-  }
+  const problems = specProblems(spec);
+  if (problems.length > 0) throw new SpecError(where, problems);
   return {
     task: spec.task,
     classes: spec.classes,
     inputSize: spec.inputSize,
     ...(spec.scoreThreshold === undefined ? {} : { scoreThreshold: spec.scoreThreshold }),
+    ...(spec.charset === undefined ? {} : { charset: spec.charset }),
   };
+}
+
+/** What the schema cannot say: unique classes, classes for the tasks that have them, a charset for text recognition. */
+export function specProblems(spec: Pick<ModelSpec, 'task' | 'classes' | 'charset'>): string[] {
+  const problems: string[] = [];
+  const duplicates = spec.classes.filter((c, i) => spec.classes.indexOf(c) !== i);
+  if (duplicates.length > 0) problems.push(`/classes: duplicate class names ${JSON.stringify(duplicates)}`);
+  const classless = spec.task === 'text_recognition' || spec.task === 'enhancement';
+  if (!classless && spec.classes.length === 0) problems.push(`/classes: a ${spec.task} model needs at least one class`);
+  if (spec.task === 'text_recognition' && spec.charset === undefined) problems.push('/charset: a text recognition model needs its charset');
+  return problems;
 }
 
 /** Read and validate a model.json file. */

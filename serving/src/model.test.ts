@@ -117,3 +117,21 @@ describe('segmentation model', () => {
     await model.close();
   });
 });
+
+describe('text recognition and enhancement models', () => {
+  it('spells the characters of the indices output from the charset, with their mean score', async () => {
+    const model = await loadModel(join(models, 'reader.onnx'));
+    expect(model.spec).toEqual({ task: 'text_recognition', classes: [], inputSize: [8, 32], charset: ['猫', 'A'] });
+    expect(await model.predict(await decodeImage(await drawImage(40, 10, [])))).toEqual({ task: 'text_recognition', text: 'A猫', score: expect.closeTo(0.8, 5) });
+    await model.close();
+  });
+
+  it('returns the enhanced image at the size of the image given', async () => {
+    const model = await loadModel(join(models, 'invert.onnx'));
+    const prediction = await model.predict(await decodeImage(await drawImage(50, 30, [], RED)));
+    if (prediction.task !== 'enhancement') throw new Error('expected an enhancement prediction');
+    expect([prediction.image.width, prediction.image.height]).toEqual([50, 30]);
+    expect([...prediction.image.data.subarray(0, 3)]).toEqual([0, 255, 255]);
+    await model.close();
+  });
+});

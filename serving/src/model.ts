@@ -1,5 +1,5 @@
 import ort from 'onnxruntime-node';
-import { type DecodedImage, type Box, toInputTensorData } from './image.ts';
+import { type DecodedImage, type Box, fromOutputTensor, toInputTensorData } from './image.ts';
 import { maskRegions, type MaskRegion } from './mask-outline.ts';
 import { DEFAULT_SCORE_THRESHOLD, type ModelSpec, readModelJson } from './model-spec.ts';
 
@@ -30,7 +30,21 @@ export interface SegmentationPrediction {
   regions: MaskRegion[];
 }
 
-export type Prediction = ClassificationPrediction | DetectionPrediction | SegmentationPrediction;
+export interface TextRecognitionPrediction {
+  task: 'text_recognition';
+  /** The text read; empty when the model saw none. */
+  text: string;
+  /** Mean probability of its characters (0 for an empty text). */
+  score: number;
+}
+
+export interface EnhancementPrediction {
+  task: 'enhancement';
+  /** The enhanced image, at the size of the image given to predict(). */
+  image: DecodedImage;
+}
+
+export type Prediction = ClassificationPrediction | DetectionPrediction | SegmentationPrediction | TextRecognitionPrediction | EnhancementPrediction;
 
 export interface Model {
   readonly path: string;
@@ -51,6 +65,8 @@ const OUTPUTS: Record<ModelSpec['task'], string[]> = {
   classification: ['probs'],
   detection: ['boxes', 'scores', 'labels'],
   segmentation: ['mask'],
+  text_recognition: ['indices', 'scores'],
+  enhancement: ['enhanced'],
 };
 
 /**
@@ -98,6 +114,10 @@ class OnnxModel implements Model {
         return this.readDetection(outputs, image);
       case 'segmentation':
         return this.readSegmentation(outputs, image);
+      case 'text_recognition':
+        return this.readText(outputs);
+      case 'enhancement':
+        return this.readEnhanced(outputs, image);
     }
   }
 
@@ -168,6 +188,33 @@ class OnnxModel implements Model {
     const wrong = indices.find((k) => k < 0 || k > classes.length);
     if (wrong !== undefined) throw new ModelOutputError(this.path, `mask value ${wrong} is neither background (0) nor one of its ${classes.length} classes`);
     return { task: 'segmentation', regions: maskRegions(indices, [height, width], classes, [image.width, image.height]) };
+  }
+
+  private readText(outputs: ort.InferenceSession.OnnxValueMapType): TextRecognitionPrediction {
+    const indices = this.tensor(outputs, 'indices', ['int64', 'int32']);
+    const scores = this.tensor(outputs, 'scores', ['float32']);
+    if (indices.data.length !== scores.data.length) {
+      throw new ModelOutputError(this.path, `outputs disagree: indices ${JSON.stringify(indices.dims)}, scores ${JSON.stringify(scores.dims)} (expected [N], [N])`);
+    }
+    const charset = this.spec.charset ?? [];
+    let text = '';
+    for (const value of Array.from(indices.data as ArrayLike<number | bigint>, Number)) {
+      const char = charset[value - 1];
+      if (char === undefined) throw new ModelOutputError(this.path, `character index ${value} is not in its charset of ${charset.length}`);
+      text += char;
+    }
+    const values = Array.from(scores.data as Float32Array);
+    return { task: 'text_recognition', text, score: values.length === 0 ? 0 : values.reduce((a, b) => a + b) / values.length };
+  }
+
+  private async readEnhanced(outputs: ort.InferenceSession.OnnxValueMapType, image: DecodedImage): Promise<EnhancementPrediction> {
+    const enhanced = this.tensor(outputs, 'enhanced', ['float32']);
+    const [height, width] = this.spec.inputSize;
+    if (enhanced.data.length !== 3 * height * width) {
+      throw new ModelOutputError(this.path, `output "enhanced" has shape ${JSON.stringify(enhanced.dims)}, expected [1, 3, ${height}, ${width}]`);
+    }
+    // Back to the size of the image given, so boxes of later stages are in its pixels.
+    return { task: 'enhancement', image: await fromOutputTensor(enhanced.data as Float32Array, [height, width], image) };
   }
 
   private tensor(outputs: ort.InferenceSession.OnnxValueMapType, name: string, types: string[]): ort.Tensor {

@@ -1,25 +1,34 @@
 import { isAbsolute, posix } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
+import { ModelSpecSchema, specProblems } from './model-spec.ts';
 import { SpecError, checkSchema } from './validate.ts';
 
 /** One stage of pipeline.json (docs/contracts.md "Bundle"). */
 export const StageSpecSchema = Type.Object({
   id: Type.String({ minLength: 1 }),
   name: Type.Optional(Type.String()),
-  task: Type.Union([Type.Literal('classification'), Type.Literal('detection'), Type.Literal('segmentation')]),
+  task: ModelSpecSchema.properties.task,
   /** Path of the ONNX file, relative to the bundle folder (e.g. `models/detect.onnx`). */
   model: Type.String({ minLength: 1 }),
-  classes: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+  classes: ModelSpecSchema.properties.classes,
+  charset: ModelSpecSchema.properties.charset,
   /** [H, W] */
-  inputSize: Type.Tuple([Type.Integer({ minimum: 1 }), Type.Integer({ minimum: 1 })]),
-  scoreThreshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-  /** null: the whole image; else each box of class `class` found by detection stage `stage`. */
+  inputSize: ModelSpecSchema.properties.inputSize,
+  scoreThreshold: ModelSpecSchema.properties.scoreThreshold,
+  /**
+   * null: the whole image. Else the output of stage `stage`: each box of class `class` of a
+   * detection stage (the crop), the image itself when a classification stage predicts `class`, or
+   * the enhanced image of an enhancement stage (no class).
+   */
   input: Type.Union([
     Type.Null(),
-    Type.Object({ stage: Type.String({ minLength: 1 }), class: Type.String({ minLength: 1 }) }),
+    Type.Object({ stage: Type.String({ minLength: 1 }), class: Type.Optional(Type.String({ minLength: 1 })) }),
   ]),
 });
 export type StageSpec = Static<typeof StageSpecSchema>;
+
+/** The tasks whose output another stage can take: boxes (crops), a routing class, an enhanced image. */
+const FEEDING_TASKS: readonly StageSpec['task'][] = ['detection', 'classification', 'enhancement'];
 
 export const PipelineSpecSchema = Type.Object({
   version: Type.Literal(1),
@@ -30,7 +39,8 @@ export type PipelineSpec = Static<typeof PipelineSpecSchema>;
 
 /**
  * Validate a parsed pipeline.json: the schema, then what a schema cannot say (unique ids, inputs
- * naming a detection stage and one of its classes, no cycles, model paths inside the bundle).
+ * naming a stage that can feed others and one of its classes, no cycles, model paths inside the
+ * bundle, classes or a charset as the task needs).
  * Throws a SpecError listing every problem.
  */
 export function parsePipelineSpec(value: unknown, where: string): PipelineSpec {
@@ -45,21 +55,23 @@ export function parsePipelineSpec(value: unknown, where: string): PipelineSpec {
     if (isAbsolute(stage.model) || model.startsWith('../') || model === '..' || stage.model.includes('\\')) {
       problems.push(`${at}/model: "${stage.model}" must be a relative path inside the bundle`);
     }
-    const duplicates = stage.classes.filter((c, j) => stage.classes.indexOf(c) !== j);
-    if (duplicates.length > 0) problems.push(`${at}/classes: duplicate class names ${JSON.stringify(duplicates)}`);
+    problems.push(...specProblems(stage).map((problem) => `${at}${problem}`));
   });
   spec.stages.forEach((stage, i) => {
     if (stage.input === null) return;
     const at = `/stages/${i} ("${stage.id}")/input`;
     const parent = byId.get(stage.input.stage);
+    const { class: cls } = stage.input;
     if (parent === undefined) {
       problems.push(`${at}/stage: no stage has id "${stage.input.stage}"`);
-    } else if (parent.task !== 'detection') {
-      problems.push(`${at}/stage: "${parent.id}" is a ${parent.task} stage; only detection stages can feed others`);
-    } else if (!parent.classes.includes(stage.input.class)) {
-      problems.push(
-        `${at}/class: "${stage.input.class}" is not one of the classes of "${parent.id}" ${JSON.stringify(parent.classes)}`,
-      );
+    } else if (!FEEDING_TASKS.includes(parent.task)) {
+      problems.push(`${at}/stage: "${parent.id}" is a ${parent.task} stage; only detection, classification and enhancement stages feed others`);
+    } else if (parent.task === 'enhancement') {
+      if (cls !== undefined) problems.push(`${at}/class: an enhancement stage's output has no class; leave "class" out`);
+    } else if (cls === undefined) {
+      problems.push(`${at}/class: say which class of "${parent.id}" feeds this stage, one of ${JSON.stringify(parent.classes)}`);
+    } else if (!parent.classes.includes(cls)) {
+      problems.push(`${at}/class: "${cls}" is not one of the classes of "${parent.id}" ${JSON.stringify(parent.classes)}`);
     }
   });
   if (problems.length === 0) {

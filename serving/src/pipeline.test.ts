@@ -16,6 +16,7 @@ import {
 } from '../test/fixtures.ts';
 import { cropRegion, decodeImage } from './image.ts';
 import { type Pipeline, collectObjects, createPipeline, loadPipeline } from './pipeline.ts';
+import type { PipelineSpec } from './pipeline-spec.ts';
 import { SpecError } from './validate.ts';
 
 let models: string;
@@ -136,6 +137,34 @@ describe('pipeline cascade', () => {
     await nested.close();
   });
 
+  it('routes an image by its predicted class, and runs stages on an enhanced image', async () => {
+    // invert (enhancement) → colour (classification) → blue-paint (segmentation, only for "blue").
+    const spec: PipelineSpec = {
+      version: 1,
+      name: 'negative',
+      stages: [
+        { id: 'invert', task: 'enhancement', model: 'models/invert.onnx', classes: [], inputSize: [20, 40], input: null },
+        { id: 'colour', task: 'classification', model: 'models/colour.onnx', classes: ['red', 'green', 'blue'], inputSize: [16, 16], input: { stage: 'invert' } },
+        { id: 'if-blue', task: 'segmentation', model: 'models/paint.onnx', classes: ['red', 'blue'], inputSize: [20, 40], input: { stage: 'colour', class: 'blue' } },
+        { id: 'if-red', task: 'text_recognition', model: 'models/reader.onnx', classes: [], charset: ['猫', 'A'], inputSize: [8, 32], input: { stage: 'colour', class: 'red' } },
+      ],
+    };
+    const routed = await loadPipeline(writeBundle(models, spec, { invert: 'invert.onnx', colour: 'colour.onnx', 'if-blue': 'paint.onnx', 'if-red': 'reader.onnx' }));
+    // Yellow (255, 255, 0) inverts to blue (0, 0, 255): classified blue, routed to if-blue only.
+    const result = await routed.run(await drawImage(40, 20, [], [255, 255, 0]));
+    const invert = result.results.invert;
+    if (invert?.task !== 'enhancement') throw new Error('expected the enhancement result');
+    expect([invert.width, invert.height]).toEqual([40, 20]);
+    const negative = await decodeImage(Buffer.from(invert.image, 'base64'));
+    expect([...negative.data.subarray(0, 3)]).toEqual([0, 0, 255]);
+    const colour = invert.children?.colour;
+    expect(colour).toMatchObject({ task: 'classification', class: 'blue' });
+    if (colour?.task !== 'classification') throw new Error('expected the classification result');
+    expect(Object.keys(colour.children ?? {})).toEqual(['if-blue']);
+    expect(colour.children!['if-blue']).toMatchObject({ task: 'segmentation', regions: [{ class: 'blue', area: 1 }] });
+    await routed.close();
+  });
+
   it('applies the EXIF orientation before inference', async () => {
     const jpeg = await sharp(await drawScene()).jpeg().withMetadata({ orientation: 6 }).toBuffer();
     const result = await pipeline.run(jpeg);
@@ -167,13 +196,25 @@ describe('pipeline.json validation', () => {
     await expect(loadPipeline(dir)).rejects.toThrow(/pipeline\.json is invalid:\n {2}- not valid JSON/);
   });
 
-  it('rejects a cycle and a classifier feeding a stage', async () => {
+  it('rejects a cycle, a stage fed by one that cannot feed, and a class where none or another is due', async () => {
     const spec = cascadeSpec();
     spec.stages[0]!.input = { stage: 'detect', class: 'round' };
     await expect(createPipeline(spec, models)).rejects.toThrow(/stages form a cycle: detect → detect/);
-    const fed = cascadeSpec();
-    fed.stages[2]!.input = { stage: 'round-kind', class: 'red' };
-    await expect(createPipeline(fed, models)).rejects.toThrow(/"round-kind" is a classification stage/);
+    const problems = async (stages: PipelineSpec['stages']) => ((await createPipeline({ version: 1, name: 'x', stages }, models).catch((e: unknown) => e)) as SpecError).problems;
+    const paint = { id: 'paint', task: 'segmentation' as const, model: 'paint.onnx', classes: ['red', 'blue'], inputSize: [10, 10] as [number, number], input: null };
+    const invert = { id: 'invert', task: 'enhancement' as const, model: 'invert.onnx', classes: [], inputSize: [10, 10] as [number, number], input: null };
+    const colour = { id: 'colour', task: 'classification' as const, model: 'colour.onnx', classes: ['red', 'green', 'blue'], inputSize: [16, 16] as [number, number], input: null };
+    expect(await problems([paint, { ...colour, input: { stage: 'paint', class: 'red' } }])).toEqual([
+      '/stages/1 ("colour")/input/stage: "paint" is a segmentation stage; only detection, classification and enhancement stages feed others',
+    ]);
+    expect(await problems([invert, { ...colour, input: { stage: 'invert', class: 'red' } }, { ...colour, id: 'routed', input: { stage: 'colour' } }])).toEqual([
+      '/stages/1 ("colour")/input/class: an enhancement stage\'s output has no class; leave "class" out',
+      '/stages/2 ("routed")/input/class: say which class of "colour" feeds this stage, one of ["red","green","blue"]',
+    ]);
+    expect(await problems([{ ...colour, classes: [] }, { ...invert, id: 'reader', task: 'text_recognition' }])).toEqual([
+      '/stages/0 ("colour")/classes: a classification model needs at least one class',
+      '/stages/1 ("reader")/charset: a text recognition model needs its charset',
+    ]);
   });
 
   it('names the stage whose model file is missing', async () => {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type Box, type DecodedImage, cropImage, decodeImage } from './image.ts';
+import { type Box, type DecodedImage, cropImage, decodeImage, encodePng } from './image.ts';
 import type { MaskRegion, Point } from './mask-outline.ts';
 import { type Model, loadModel } from './model.ts';
 import { type PipelineSpec, type StageSpec, parsePipelineSpec } from './pipeline-spec.ts';
@@ -11,6 +11,8 @@ export interface ClassificationResult {
   task: 'classification';
   class: string;
   score: number;
+  /** Results of the stages this image was routed to by its class, by stage id; only when some stage takes this one's output. */
+  children?: Record<string, StageResult>;
 }
 
 export interface DetectedObject {
@@ -36,7 +38,23 @@ export interface SegmentationResult {
   regions: MaskRegion[];
 }
 
-export type StageResult = ClassificationResult | DetectionResult | SegmentationResult;
+export interface TextRecognitionResult {
+  task: 'text_recognition';
+  text: string;
+  score: number;
+}
+
+export interface EnhancementResult {
+  task: 'enhancement';
+  width: number;
+  height: number;
+  /** The enhanced image, PNG, base64. */
+  image: string;
+  /** Results of the stages that ran on the enhanced image, by stage id; only when some stage takes this one's output. */
+  children?: Record<string, StageResult>;
+}
+
+export type StageResult = ClassificationResult | DetectionResult | SegmentationResult | TextRecognitionResult | EnhancementResult;
 
 export interface PipelineResult {
   width: number;
@@ -95,6 +113,7 @@ export async function createPipeline(spec: unknown, dir: string, where = 'pipeli
         classes: stage.classes,
         inputSize: stage.inputSize,
         ...(stage.scoreThreshold === undefined ? {} : { scoreThreshold: stage.scoreThreshold }),
+        ...(stage.charset === undefined ? {} : { charset: stage.charset }),
       }),
     ),
   );
@@ -126,6 +145,7 @@ export function collectObjects(result: PipelineResult, stageId: string, cls?: st
   const found: DetectedObject[] = [];
   const visit = (results: Record<string, StageResult>) => {
     for (const [id, stage] of Object.entries(results)) {
+      if (stage.task === 'classification' || stage.task === 'enhancement') visit(stage.children ?? {});
       if (stage.task !== 'detection') continue;
       for (const object of stage.objects) {
         if (id === stageId && (cls === undefined || object.class === cls)) found.push(object);
@@ -162,7 +182,7 @@ class CascadePipeline implements Pipeline {
     const image = input instanceof Uint8Array ? await decodeImage(input) : input;
     const results: Record<string, StageResult> = {};
     for (const stage of selected.filter((s) => s.input === null)) {
-      results[stage.id] = await this.runStage(stage, selected, image, image, { left: 0, top: 0 });
+      results[stage.id] = await this.runStage(stage, selected, image, { left: 0, top: 0 });
     }
     return { width: image.width, height: image.height, results };
   }
@@ -188,39 +208,52 @@ class CascadePipeline implements Pipeline {
     return this.spec.stages.filter((s) => wanted.has(s.id));
   }
 
-  /** Run `stage` on `view` (the whole image, or a crop of it at `origin`). */
-  private async runStage(
-    stage: StageSpec,
-    selected: StageSpec[],
-    original: DecodedImage,
-    view: DecodedImage,
-    origin: Origin,
-  ): Promise<StageResult> {
+  /**
+   * Run `stage` on `view`: the whole image, a crop of it whose top-left corner sits at `origin` in
+   * the original image, or an enhanced version of either (same size, same place).
+   */
+  private async runStage(stage: StageSpec, selected: StageSpec[], view: DecodedImage, origin: Origin): Promise<StageResult> {
     const prediction = await this.models.get(stage.id)!.predict(view);
-    if (prediction.task === 'classification') {
-      return { task: 'classification', class: prediction.class, score: prediction.score };
-    }
-    if (prediction.task === 'segmentation') {
-      return { task: 'segmentation', regions: prediction.regions.map((region) => shiftRegion(region, origin)) };
-    }
     const consumers = selected.filter((s) => s.input?.stage === stage.id);
+    const runChildren = async (fed: StageSpec[], childView: DecodedImage, childOrigin: Origin) => {
+      const children: Record<string, StageResult> = {};
+      for (const child of fed) children[child.id] = await this.runStage(child, selected, childView, childOrigin);
+      return children;
+    };
+    switch (prediction.task) {
+      case 'classification': {
+        // Routed by class: the stages taking this class see the same image.
+        const result: ClassificationResult = { task: 'classification', class: prediction.class, score: prediction.score };
+        if (consumers.length > 0) result.children = await runChildren(consumers.filter((s) => s.input?.class === prediction.class), view, origin);
+        return result;
+      }
+      case 'segmentation':
+        return { task: 'segmentation', regions: prediction.regions.map((region) => shiftRegion(region, origin)) };
+      case 'text_recognition':
+        return { task: 'text_recognition', text: prediction.text, score: prediction.score };
+      case 'enhancement': {
+        const { image } = prediction;
+        const result: EnhancementResult = { task: 'enhancement', width: image.width, height: image.height, image: (await encodePng(image)).toString('base64') };
+        if (consumers.length > 0) result.children = await runChildren(consumers, image, origin);
+        return result;
+      }
+      case 'detection':
+        break;
+    }
     const objects = await Promise.all(
       prediction.objects.map(async (found): Promise<DetectedObject> => {
-        const box = shift(found.box, origin);
-        const children: Record<string, StageResult> = {};
         const fed = consumers.filter((s) => s.input?.class === found.class);
+        let children: Record<string, StageResult> = {};
         if (fed.length > 0) {
-          // Children always crop the original image, so nested stages see full-resolution pixels.
-          const crop = await cropImage(original, box);
-          for (const child of fed) {
-            children[child.id] = await this.runStage(child, selected, original, crop.image, crop);
-          }
+          // Cut from the view this stage saw, at full resolution.
+          const crop = await cropImage(view, found.box);
+          children = await runChildren(fed, crop.image, { left: origin.left + crop.left, top: origin.top + crop.top });
         }
         const fine = Object.values(children).find((r): r is ClassificationResult => r.task === 'classification');
         return {
           class: found.class,
           score: found.score,
-          box,
+          box: shift(found.box, origin),
           fineClass: fine?.class ?? found.class,
           fineScore: fine?.score ?? found.score,
           children,

@@ -13,6 +13,9 @@ Writes into OUT_DIR:
                              of its strongest channel among (background = green, red, blue) after
                              subtracting 100 from red and blue, so white and grey pixels are
                              background, pure red is 1 and pure blue is 2.
+  invert.onnx / invert.json  enhancement: enhanced = 255 - image (a photographic negative).
+  reader.onnx / reader.json  text recognition over the charset ["猫", "A"]: always reads "A猫"
+                             (indices [2, 1], scores [0.9, 0.7]).
 """
 
 import json
@@ -114,6 +117,42 @@ def paint_model(path: Path) -> None:
     save(graph, path)
 
 
+def invert_model(path: Path) -> None:
+    nodes = [helper.make_node("Sub", ["full", "image"], ["enhanced"])]
+    graph = helper.make_graph(
+        nodes,
+        "invert",
+        [image_input()],
+        [helper.make_tensor_value_info("enhanced", TensorProto.FLOAT, [1, 3, "H", "W"])],
+        initializer=[numpy_helper.from_array(np.array(255.0, dtype=np.float32), "full")],
+    )
+    save(graph, path)
+
+
+def reader_model(path: Path) -> None:
+    nodes = [
+        helper.make_node("ReduceMean", ["image"], ["mean"], keepdims=0),
+        helper.make_node("Mul", ["mean", "zero"], ["nothing"]),
+        helper.make_node("Add", ["const_scores", "nothing"], ["scores"]),
+        helper.make_node("Identity", ["const_indices"], ["indices"]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "reader",
+        [image_input()],
+        [
+            helper.make_tensor_value_info("indices", TensorProto.INT64, ["N"]),
+            helper.make_tensor_value_info("scores", TensorProto.FLOAT, ["N"]),
+        ],
+        initializer=[
+            numpy_helper.from_array(np.array(0.0, dtype=np.float32), "zero"),
+            numpy_helper.from_array(np.array([2, 1], dtype=np.int64), "const_indices"),
+            numpy_helper.from_array(np.array([0.9, 0.7], dtype=np.float32), "const_scores"),
+        ],
+    )
+    save(graph, path)
+
+
 def model_json(task: str, arch: str, classes: list[str], input_size: list[int], outputs: list[str]) -> dict:
     info = {
         "version": 1,
@@ -138,12 +177,19 @@ def main() -> None:
     colour_model(out / "colour-2.onnx", 2)
     shapes_model(out / "shapes.onnx")
     paint_model(out / "paint.onnx")
+    invert_model(out / "invert.onnx")
+    reader_model(out / "reader.onnx")
     colour = model_json("classification", "test_colour", ["red", "green", "blue"], [16, 16], ["probs"])
     shapes = model_json("detection", "test_shapes", ["round", "angular"], [32, 48], ["boxes", "scores", "labels"])
     (out / "colour.json").write_text(json.dumps(colour, indent=2))
     (out / "shapes.json").write_text(json.dumps(shapes, indent=2))
     paint = model_json("segmentation", "test_paint", ["red", "blue"], [50, 100], ["mask"])
     (out / "paint.json").write_text(json.dumps(paint, indent=2))
+    invert = model_json("enhancement", "test_invert", [], [20, 40], ["enhanced"])
+    (out / "invert.json").write_text(json.dumps(invert, indent=2))
+    reader = model_json("text_recognition", "test_reader", [], [8, 32], ["indices", "scores"])
+    reader["charset"] = ["猫", "A"]
+    (out / "reader.json").write_text(json.dumps(reader, indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":
