@@ -47,3 +47,4 @@ export { type PipelineSpec, type StageSpec, parsePipelineSpec } from './pipeline
 export { MAX_BODY_BYTES, type ServerOptions, createServer } from './server.ts';
 export { MAX_IMAGE_BYTES } from './request-image.ts';
 export { SpecError } from './validate.ts';
+export { type Quad, minAreaRect, rectifyTextLine, sampleQuad } from './text-line.ts';
