@@ -1,6 +1,7 @@
 /**
- * Crop derivation with a real ONNX detector (serving's test models: fixed "round" and "angular"
- * boxes) over a source image whose labels are known, for each kind of consuming stage.
+ * Stage-data derivation with real ONNX models (serving's test models: a detector with fixed
+ * "round" and "angular" boxes, a classifier by mean colour, an enhancer that inverts) over source
+ * images whose labels are known, for each kind of consuming stage.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -11,7 +12,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest, writeManifest, type ManifestEntry } from '@aip/datasets-spec';
 import type { PlanStage, TaskType } from '@aip/workflows';
-import { deriveCrops } from './derive.ts';
+import { deriveStageData } from './derive.ts';
 
 const MAKE_MODELS = fileURLToPath(new URL('../../serving/test/make-models.py', import.meta.url));
 
@@ -31,7 +32,7 @@ const SOURCE: ManifestEntry = {
   ],
 };
 
-describe('deriveCrops (ONNX detector through serving)', () => {
+describe('deriveStageData: crops of a detector (ONNX through serving)', () => {
   let tmp: string;
   let sourceDir: string;
   let pipelineDir: string;
@@ -80,7 +81,7 @@ describe('deriveCrops (ONNX detector through serving)', () => {
   let derived = 0;
   const derive = async (consumer: PlanStage) => {
     const outDir = path.join(tmp, `out-${++derived}`);
-    const result = await deriveCrops({ pipelineDir, sourceDir, stage: consumer, outDir });
+    const result = await deriveStageData({ pipelineDir, sourceDir, stage: consumer, outDir, sourceTask: 'detection' });
     return { result, ...(await readManifest(outDir)) };
   };
 
@@ -109,5 +110,80 @@ describe('deriveCrops (ONNX detector through serving)', () => {
     const { result, entries } = await derive(stage('classification', 'round', ['dog']));
     expect(result).toEqual({ images: 0, labeled: 0, dropped: 1 });
     expect(entries).toEqual([]);
+  });
+});
+
+describe('deriveStageData: images routed by a classifier, images of an enhancer', () => {
+  let tmp: string;
+  let sourceDir: string;
+  let pipelineDir: string;
+  const entries: ManifestEntry[] = [
+    { path: 'images/red.png', width: 20, height: 10, split: 'train', boxes: [{ x1: 1, y1: 1, x2: 5, y2: 5, label: 'eye' }] },
+    { path: 'images/blue.png', width: 20, height: 10, split: 'test', boxes: [{ x1: 2, y1: 2, x2: 9, y2: 8, label: 'nose' }] },
+  ];
+
+  beforeAll(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'aip-derive-whole-'));
+    const models = path.join(tmp, 'models');
+    execFileSync(process.env.AIP_PYTHON!, [MAKE_MODELS, models], { stdio: ['ignore', 'inherit', 'inherit'] });
+    pipelineDir = path.join(tmp, 'pipeline');
+    await mkdir(path.join(pipelineDir, 'models'), { recursive: true });
+    await copyFile(path.join(models, 'colour.onnx'), path.join(pipelineDir, 'models', 'colour.onnx'));
+    await copyFile(path.join(models, 'invert.onnx'), path.join(pipelineDir, 'models', 'invert.onnx'));
+    const spec = {
+      version: 1,
+      name: 'whole images',
+      stages: [
+        { id: 'colour', name: 'colour', task: 'classification', model: 'models/colour.onnx', classes: ['red', 'green', 'blue'], inputSize: [16, 16], input: null },
+        { id: 'invert', name: 'invert', task: 'enhancement', model: 'models/invert.onnx', classes: [], inputSize: [10, 20], input: null },
+      ],
+    };
+    await writeFile(path.join(pipelineDir, 'pipeline.json'), JSON.stringify(spec));
+    sourceDir = path.join(tmp, 'source');
+    await mkdir(path.join(sourceDir, 'images'), { recursive: true });
+    await sharp({ create: { width: 20, height: 10, channels: 3, background: '#ff0000' } }).png().toFile(path.join(sourceDir, 'images/red.png'));
+    await sharp({ create: { width: 20, height: 10, channels: 3, background: '#0000ff' } }).png().toFile(path.join(sourceDir, 'images/blue.png'));
+    await writeManifest(sourceDir, entries, { format: 'detection' });
+  });
+
+  afterAll(async () => {
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  const consumer = (task: TaskType, source: string, parentClass: string | undefined, classes: string[]): PlanStage => ({
+    nodeId: `${task}-after-${source}`,
+    name: task,
+    task,
+    input: { kind: 'stage', nodeId: source, ...(parentClass ? { class: parentClass } : {}) },
+    mode: 'train',
+    arch: 'any',
+    classes,
+    labelMap: {},
+    hyper: {},
+    visibility: 'private',
+    executor: 'local',
+    dependsOn: [source],
+  });
+
+  it('keeps the images the classifier puts in the parent class, as they are, with their own labels', async () => {
+    const outDir = path.join(tmp, 'routed');
+    const result = await deriveStageData({ pipelineDir, sourceDir, outDir, stage: consumer('detection', 'colour', 'red', ['eye']), sourceTask: 'classification' });
+    expect(result).toEqual({ images: 1, labeled: 1, dropped: 1 });
+    const { entries: derived } = await readManifest(outDir);
+    expect(derived).toEqual([{ path: 'images/0.png', width: 20, height: 10, split: 'train', boxes: [{ x1: 1, y1: 1, x2: 5, y2: 5, label: 'eye' }] }]);
+  });
+
+  it('trains the stage below an enhancer on the enhanced images, labels unchanged', async () => {
+    const outDir = path.join(tmp, 'enhanced');
+    const result = await deriveStageData({ pipelineDir, sourceDir, outDir, stage: consumer('detection', 'invert', undefined, ['eye', 'nose']), sourceTask: 'enhancement' });
+    expect(result).toEqual({ images: 2, labeled: 2, dropped: 0 });
+    const { entries: derived } = await readManifest(outDir);
+    expect(derived).toEqual([
+      { path: 'images/0.png', width: 20, height: 10, split: 'train', boxes: entries[0]!.boxes },
+      { path: 'images/1.png', width: 20, height: 10, split: 'test', boxes: entries[1]!.boxes },
+    ]);
+    // The red image inverted: cyan.
+    const { data } = await sharp(path.join(outDir, 'images/0.png')).raw().toBuffer({ resolveWithObject: true });
+    expect([...data.subarray(0, 3)]).toEqual([0, 255, 255]);
   });
 });

@@ -9,10 +9,10 @@ import { heartbeat } from '@temporalio/activity';
 import { and, eq } from 'drizzle-orm';
 import { formatTasks, readManifest, type DatasetInfo } from '@aip/datasets-spec';
 import { newId, schema } from '@aip/platform';
-import type { Plan, PlanStage } from '@aip/workflows';
+import type { Plan, PlanStage, TaskType } from '@aip/workflows';
 import type { PreparedData } from '@aip/workflows/temporal';
 import type { ActivityDeps } from './deps.ts';
-import { deriveCrops } from './derive.ts';
+import { deriveStageData } from './derive.ts';
 import { userError } from './failures.ts';
 import { normalizedPrefix, stagePrefix } from './keys.ts';
 import { localFolder } from './local-files.ts';
@@ -93,17 +93,20 @@ async function derivedInput(deps: ActivityDeps, input: PrepareInput): Promise<Pr
   await writePipelineFolder(deps, `${stage.name} input`, upstream, input.upstreamModels, path.join(scratch, 'pipeline'));
   const sourceDir = await localFolder(deps.blobs, normalizedPrefix(source), deps.config.workDir);
   const outDir = path.join(scratch, 'data');
-  const result = await deriveCrops({
+  const sourceTask = upstream.at(-1)!.task;
+  const result = await deriveStageData({
     pipelineDir: path.join(scratch, 'pipeline'),
     sourceDir,
     stage,
     outDir,
+    sourceTask,
     onProgress: (done, total) => heartbeat({ done, total }),
   });
+  const what = derivedWhat(sourceTask, stage.input.class);
   if (result.images === 0) {
     throw userError(
-      `The upstream stage found no "${stage.input.class}" objects that match labelled boxes, so ` +
-        `"${stage.name}" has nothing to train on. Check the upstream stage's metrics, or add data.`,
+      `The upstream stage gave no ${what} with labels for "${stage.name}", so it has nothing to train on. ` +
+        `Check the upstream stage's metrics, or add data.`,
     );
   }
   const datasetId = existing?.id ?? newId('ds');
@@ -113,7 +116,7 @@ async function derivedInput(deps: ActivityDeps, input: PrepareInput): Promise<Pr
   const { info } = await readManifest(outDir);
   const values = {
     ownerId: run.ownerId,
-    name: `${stage.name} — crops of ${stage.input.class} (run ${runId})`,
+    name: `${stage.name} — ${what} (run ${runId})`,
     format: stage.task,
     status: 'ready' as const,
     stats: { ...info, dropped: result.dropped },
@@ -132,7 +135,14 @@ async function derivedInput(deps: ActivityDeps, input: PrepareInput): Promise<Pr
   return preparedFrom(datasetId, { blobPrefix, stats: values.stats });
 }
 
-/** Crops are labelled with the stage's own classes already: no label map. */
+/** What a stage fed by a `sourceTask` stage trains on, in words for names and messages. */
+function derivedWhat(sourceTask: TaskType, parentClass: string | undefined): string {
+  if (sourceTask === 'detection') return `crops of "${parentClass}" objects`;
+  if (sourceTask === 'classification') return `images classified "${parentClass}"`;
+  return 'enhanced images';
+}
+
+/** Derived data is labelled with the stage's own classes already: no label map. */
 function preparedFrom(
   datasetId: string,
   dataset: { blobPrefix: string; stats: unknown },

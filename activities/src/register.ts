@@ -38,7 +38,7 @@ export async function registerModel(
       task: stage.task,
       arch: stage.arch,
       classes: description.classes,
-      parentClass: stage.input.kind === 'stage' ? stage.input.class : null,
+      parentClass: stage.input.kind === 'stage' ? (stage.input.class ?? null) : null,
       metrics,
       blobPrefix: `${model.prefix}/`,
       visibility: stage.visibility,

@@ -16,7 +16,11 @@ export interface StageSample {
   width: number;
   height: number;
   /** Ground truth in this stage's classes (the dataset's labels mapped by the label map). */
-  truth: { class?: string; boxes?: Array<{ x1: number; y1: number; x2: number; y2: number; label: string }> };
+  truth: {
+    class?: string;
+    boxes?: Array<{ x1: number; y1: number; x2: number; y2: number; label: string }>;
+    polygons?: Array<{ points: [number, number][]; label: string }>;
+  };
   prediction: StageResult;
 }
 
@@ -46,6 +50,7 @@ export async function predictSamples(options: {
         classes: description.classes,
         inputSize: description.inputSize,
         ...(description.scoreThreshold === undefined ? {} : { scoreThreshold: description.scoreThreshold }),
+        ...(description.charset === undefined ? {} : { charset: description.charset }),
         input: null,
       },
     ],
@@ -73,6 +78,14 @@ function truthOf(entry: ManifestEntry, classOf: (label: string) => string | unde
   if (entry.class !== undefined) {
     const cls = classOf(entry.class);
     return cls === undefined ? {} : { class: cls };
+  }
+  if (entry.polygons !== undefined) {
+    return {
+      polygons: entry.polygons.flatMap((polygon) => {
+        const label = classOf(polygon.label);
+        return label === undefined ? [] : [{ ...polygon, label }];
+      }),
+    };
   }
   return {
     boxes: (entry.boxes ?? []).flatMap((box) => {

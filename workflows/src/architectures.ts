@@ -42,7 +42,20 @@ export const ARCHITECTURES: Readonly<Record<TaskType, TaskArchitectures>> = {
   },
   text_detection: { default: null, options: [] },
   text_recognition: { default: null, options: [] },
-  segmentation: { default: null, options: [] },
+  segmentation: {
+    default: 'tiny_unet',
+    options: [
+      { id: 'tiny_unet', description: 'Small U-Net; trains in minutes on a CPU. Good for clear shapes on plain backgrounds.' },
+      {
+        id: 'lraspp_mobilenet_v3_large',
+        description: 'Lite R-ASPP with a mobile backbone: fast and compact, for real photos; best trained on a GPU.',
+      },
+      {
+        id: 'deeplabv3_mobilenet_v3_large',
+        description: 'DeepLabV3 with a mobile backbone: more accurate outlines on real photos; best trained on a GPU.',
+      },
+    ],
+  },
   enhancement: { default: null, options: [] },
 };
 

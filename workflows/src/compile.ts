@@ -47,7 +47,9 @@ function compileStage(graph: Graph, node: TaskGraphNode, context: FlowchartConte
   const input: StageInput =
     source.type === 'dataset'
       ? { kind: 'dataset', datasetId: source.data!.datasetId }
-      : { kind: 'stage', nodeId: source.id, class: data.parentClass! };
+      : source.type === 'enhancement'
+        ? { kind: 'stage', nodeId: source.id }
+        : { kind: 'stage', nodeId: source.id, class: data.parentClass! };
   const mode = data.mode ?? TASK_NODE_DEFAULTS.mode;
   const hyper: HyperParameters = {};
   for (const key of HYPER_PARAMETER_KEYS) {

@@ -35,6 +35,7 @@ export interface FlowchartContext {
 export const DEFAULT_FORMAT_TASKS: Readonly<Record<string, readonly TaskType[]>> = {
   classification: ['classification'],
   detection: ['detection'],
+  segmentation: ['segmentation'],
 };
 
 export function lookup<T>(record: Record<string, T>, key: string): T | undefined {

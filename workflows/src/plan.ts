@@ -12,8 +12,12 @@ export type TaskType =
 
 export type StageInput =
   | { kind: 'dataset'; datasetId: string }
-  /** Objects of class `class` that the trained stage `nodeId` outputs (crops cut by a detector). */
-  | { kind: 'stage'; nodeId: string; class: string };
+  /**
+   * What the trained stage `nodeId` outputs: the crops of its objects of class `class` (a
+   * detector), the images it classifies as `class` (a classifier routing images), or its enhanced
+   * images (an enhancer: no class).
+   */
+  | { kind: 'stage'; nodeId: string; class?: string };
 
 export interface HyperParameters {
   epochs?: number;

@@ -186,12 +186,12 @@ describe('validateFlowchart', () => {
 
   it('reports task types without architectures as not supported yet', () => {
     const problems = problemsAfter((g) => {
-      g.nodes.push({ id: 'seg', type: 'segmentation', position: at, data: { classes: ['circle'] } });
-      g.edges.push({ id: 'e-seg', source: 'shapes', target: 'seg' });
+      g.nodes.push({ id: 'enhance', type: 'enhancement', position: at, data: { classes: ['circle'] } });
+      g.edges.push({ id: 'e-enhance', source: 'shapes', target: 'enhance' });
     });
-    const problem = expectOnly(problems, 'unsupported_task', 'seg');
-    expect(problem.message).toBe('The stage "seg" is a segmentation stage; segmentation is not supported yet.');
-    expect(problem.params).toEqual({ node: 'seg', task: 'segmentation' });
+    const problem = expectOnly(problems, 'unsupported_task', 'enhance');
+    expect(problem.message).toBe('The stage "enhance" is an image enhancement stage; image enhancement is not supported yet.');
+    expect(problem.params).toEqual({ node: 'enhance', task: 'enhancement' });
   });
 
   it('reports an architecture the task does not offer', () => {
@@ -200,13 +200,31 @@ describe('validateFlowchart', () => {
     expect(problem.params).toMatchObject({ node: 'Detect shapes', arch: 'resnet18', task: 'detection', choices: expect.arrayContaining(['tiny_det']) });
   });
 
-  it('reports a stage fed by a stage that is not a detector', () => {
+  it('reports a stage fed by a stage whose output cannot feed another', () => {
     const problems = problemsAfter((g) => {
-      g.nodes.push({ id: 'deeper', type: 'classification', position: at, data: { classes: ['small', 'large'], parentClass: 'circle' } });
-      g.edges.push({ id: 'e-deeper', source: 'round-kind', target: 'deeper' });
+      g.nodes.push({ id: 'outline', type: 'segmentation', position: at, data: { classes: ['circle'], parentClass: 'round' } });
+      g.edges.push({ id: 'e-outline', source: 'detect', target: 'outline' });
+      g.nodes.push({ id: 'deeper', type: 'classification', position: at, data: { classes: ['circle', 'ring'], parentClass: 'circle' } });
+      g.edges.push({ id: 'e-deeper', source: 'outline', target: 'deeper' });
     });
     expect(expectOnly(problems, 'stage_input_not_detector', 'deeper').message).toBe(
-      'The stage "deeper" takes its input from "round-kind", an image classification stage; for now only an object detection stage can feed another stage.',
+      'The stage "deeper" takes its input from "outline", a segmentation stage; only an object detection, image classification or image enhancement stage can feed another stage.',
+    );
+  });
+
+  it('lets a classifier route images of one of its classes to another stage, and names its classes when the choice is wrong', () => {
+    const routed = (parentClass?: string) =>
+      problemsAfter((g) => {
+        g.nodes.push({ id: 'deeper', type: 'detection', position: at, data: { classes: ['circle'], ...(parentClass ? { parentClass } : {}) } });
+        g.edges.push({ id: 'e-deeper', source: 'round-kind', target: 'deeper' });
+      });
+    expect(routed('circle')).toEqual([]);
+    expect(expectOnly(routed('oval'), 'unknown_parent_class', 'deeper')).toMatchObject({
+      message: 'The stage "deeper" takes the class "oval", but the classifier "round-kind" does not have it; its classes are "circle" and "ring".',
+      params: { variant: 'routed', parentClass: 'oval', detector: 'round-kind', classes: ['circle', 'ring'] },
+    });
+    expect(expectOnly(routed(), 'missing_parent_class', 'deeper').message).toBe(
+      'The stage "deeper" is fed by the classifier "round-kind": choose which of its classes it takes the images of ("circle" and "ring").',
     );
   });
 

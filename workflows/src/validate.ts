@@ -17,6 +17,7 @@ import { architecturesFor, isKnownArchitecture, isTaskSupported } from './archit
 import { buildLabelMap, childrenOf, inputOf, rootDatasetOf, stageClasses } from './classes.ts';
 import { DEFAULT_FORMAT_TASKS, lookup, type FlowchartContext } from './context.ts';
 import { TASK_TITLES } from './flowchart.ts';
+import type { TaskType } from './plan.ts';
 import { describeNode, isTaskGraphNode, parseGraph, type Graph, type GraphNode, type TaskGraphNode } from './graph.ts';
 import { quoteList, withArticle, type FlowchartProblem, type FlowchartProblemParams } from './problems.ts';
 
@@ -159,6 +160,9 @@ function checkModeAndClasses(node: TaskGraphNode, context: FlowchartContext): Fl
   return problems;
 }
 
+/** The tasks whose output another stage can take: crops of a class, images routed by class, enhanced images. */
+const FEEDING_TASKS: readonly TaskType[] = ['detection', 'classification', 'enhancement'];
+
 function checkInput(graph: Graph, node: TaskGraphNode, context: FlowchartContext): FlowchartProblem[] {
   const input = inputOf(graph, node.id);
   if (!input) return [];
@@ -189,16 +193,22 @@ function checkInput(graph: Graph, node: TaskGraphNode, context: FlowchartContext
     return problems;
   }
 
-  if (source.type !== 'detection') {
-    add('stage_input_not_detector', { source: source.name, sourceTask: source.type }, `${where} takes its input from "${source.name}", ${withArticle(TASK_TITLES[source.type])} stage; for now only an object detection stage can feed another stage.`);
+  if (!FEEDING_TASKS.includes(source.type)) {
+    add('stage_input_not_detector', { source: source.name, sourceTask: source.type }, `${where} takes its input from "${source.name}", ${withArticle(TASK_TITLES[source.type])} stage; only an object detection, image classification or image enhancement stage can feed another stage.`);
     return problems;
   }
+  // An enhancer hands on its whole enhanced image: there is no class to choose.
+  if (source.type === 'enhancement') return problems;
+  // A detector hands on the crops of one class, a classifier the images it puts in one class.
+  const routed = source.type === 'classification';
   const parentClasses = stageClasses(source, context);
   const parentClass = node.data?.parentClass;
+  const variant = (none: boolean): { variant?: string } => (routed ? { variant: none ? 'routed_no_classes' : 'routed' } : none ? { variant: 'no_classes' } : {});
+  const feeder = routed ? 'classifier' : 'detector';
   if (parentClass === undefined || parentClass === '') {
-    add('missing_parent_class', { ...(parentClasses?.length ? {} : { variant: 'no_classes' }), detector: source.name, classes: parentClasses ?? [] }, `${where} is fed by the detector "${source.name}": choose which of its classes it refines${parentClasses?.length ? ` (${quoteList(parentClasses)})` : ''}.`);
+    add('missing_parent_class', { ...variant(!parentClasses?.length), detector: source.name, classes: parentClasses ?? [] }, `${where} is fed by the ${feeder} "${source.name}": choose which of its classes it ${routed ? 'takes the images of' : 'refines'}${parentClasses?.length ? ` (${quoteList(parentClasses)})` : ''}.`);
   } else if (parentClasses && !parentClasses.includes(parentClass)) {
-    add('unknown_parent_class', { ...(parentClasses.length ? {} : { variant: 'no_classes' }), parentClass, detector: source.name, classes: parentClasses }, `${where} refines the class "${parentClass}", but the detector "${source.name}" does not detect it${parentClasses.length ? `; its classes are ${quoteList(parentClasses)}` : ''}.`);
+    add('unknown_parent_class', { ...variant(!parentClasses.length), parentClass, detector: source.name, classes: parentClasses }, `${where} ${routed ? 'takes' : 'refines'} the class "${parentClass}", but the ${feeder} "${source.name}" does not ${routed ? 'have' : 'detect'} it${parentClasses.length ? `; its classes are ${quoteList(parentClasses)}` : ''}.`);
   }
   return problems;
 }
@@ -222,7 +232,7 @@ function checkLabels(graph: Graph, node: TaskGraphNode, context: FlowchartContex
   if (!hasWellFormedClasses(node) || labelMapIncomplete(graph, node, context)) return problems;
   // Fed by a stage that cannot feed it (reported above): where its labels would come from is moot.
   const source = inputOf(graph, node.id)?.source;
-  if (source && source.type !== 'dataset' && source.type !== 'detection') return problems;
+  if (source && source.type !== 'dataset' && !FEEDING_TASKS.includes(source.type)) return problems;
   const root = rootDatasetOf(graph, node.id);
   const datasetId = root?.type === 'dataset' ? root.data?.datasetId : undefined;
   const dataset = datasetId === undefined ? undefined : lookup(context.datasets, datasetId);

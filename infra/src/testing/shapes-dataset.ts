@@ -1,8 +1,8 @@
 /**
  * Synthetic labeled detection data for the end-to-end test and the benchmark: filled circles,
  * rings, squares and triangles drawn on noisy textured canvases, written as a detection-format zip
- * (images + label.txt, fine labels). Coarse classes for the flowchart: round = circle|ring,
- * angular = square|triangle.
+ * (images + label.txt, fine labels), or as a segmentation-format zip (each shape's outline as a
+ * polygon). Coarse classes for the flowchart: round = circle|ring, angular = square|triangle.
  */
 import path from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -146,4 +146,43 @@ export async function writeImagesFolder(images: ShapeImage[], dir: string): Prom
   await mkdir(dir, { recursive: true });
   for (const image of images) await writeFile(path.join(dir, image.name), image.png);
   await writeFile(path.join(dir, 'truth.json'), JSON.stringify(images.map(({ png: _png, ...rest }) => rest)));
+}
+
+/**
+ * A shape's outline, clockwise on screen (y down), as the segmentation format wants it: circles
+ * and rings as 24-gons (a ring's hole cannot be a polygon, so it is labelled whole), squares and
+ * triangles by their corners.
+ */
+export function shapePolygon(box: ShapeBox): [number, number][] {
+  const [cx, cy] = [(box.x1 + box.x2) / 2, (box.y1 + box.y2) / 2];
+  const round = (v: number) => Math.round(v * 10) / 10;
+  switch (box.label) {
+    case 'circle':
+    case 'ring': {
+      const r = (box.x2 - box.x1) / 2;
+      return Array.from({ length: 24 }, (_, i) => {
+        const angle = (2 * Math.PI * i) / 24;
+        return [round(cx + r * Math.cos(angle)), round(cy + r * Math.sin(angle))];
+      });
+    }
+    case 'square':
+      return [[box.x1, box.y1], [box.x2, box.y1], [box.x2, box.y2], [box.x1, box.y2]];
+    case 'triangle':
+      return [[cx, box.y1], [box.x2, box.y2], [box.x1, box.y2]];
+  }
+}
+
+/** Writes a segmentation-format zip of these images: label.txt with one polygon per shape. */
+export async function writeSegmentationZip(images: ShapeImage[], zipPath: string): Promise<void> {
+  await mkdir(path.dirname(zipPath), { recursive: true });
+  const lines = images.flatMap((image) => [
+    `images/${image.name},${image.width},${image.height}`,
+    String(image.boxes.length),
+    ...image.boxes.map((box) => `${shapePolygon(box).map(([x, y]) => `(${x},${y})`).join(',')},${box.label}`),
+  ]);
+  const zip = new yazl.ZipFile();
+  for (const image of images) zip.addBuffer(image.png, `shapes/images/${image.name}`);
+  zip.addBuffer(Buffer.from(`${lines.join('\n')}\n`), 'shapes/label.txt');
+  zip.end();
+  await pipeline(zip.outputStream, createWriteStream(zipPath));
 }

@@ -6,6 +6,8 @@ const nodes = [
   { id: 'det', type: 'detection' },
   { id: 'cls', type: 'classification' },
   { id: 'cls2', type: 'classification' },
+  { id: 'seg', type: 'segmentation' },
+  { id: 'enh', type: 'enhancement' },
 ];
 
 describe('connectionRefusal', () => {
@@ -19,8 +21,12 @@ describe('connectionRefusal', () => {
   it('refuses a second input to a task', () => {
     expect(connectionRefusal(nodes, [{ source: 'd', target: 'cls' }], { source: 'det', target: 'cls' })).toBe('second_input');
   });
-  it('refuses a child of a stage that is not a detector', () => {
-    expect(connectionRefusal(nodes, [], { source: 'cls', target: 'cls2' })).toBe('parent_not_detector');
+  it('accepts a classifier routing images and an enhancer feeding a stage', () => {
+    expect(connectionRefusal(nodes, [], { source: 'cls', target: 'cls2' })).toBeNull();
+    expect(connectionRefusal(nodes, [], { source: 'enh', target: 'det' })).toBeNull();
+  });
+  it('refuses a child of a stage whose output cannot feed another', () => {
+    expect(connectionRefusal(nodes, [], { source: 'seg', target: 'cls2' })).toBe('parent_not_detector');
   });
   it('refuses a cycle and a self-loop', () => {
     const detectors = [...nodes, { id: 'det2', type: 'detection' }];

@@ -16,6 +16,8 @@ export interface RuleEdge {
   target: string;
 }
 
+const FEEDING_TYPES = ['detection', 'classification', 'enhancement'];
+
 /** The reason `source → target` may not be added to the graph, or null when it may. */
 export function connectionRefusal(
   nodes: readonly RuleNode[],
@@ -29,8 +31,9 @@ export function connectionRefusal(
   const typeOf = (id: string) => nodes.find((n) => n.id === id)?.type;
   if (typeOf(target) === 'dataset') return 'into_dataset';
   const sourceType = typeOf(source);
-  // Only an object detector's crops can feed another stage (the validator's stage_input_not_detector).
-  if (sourceType !== 'dataset' && sourceType !== 'detection') return 'parent_not_detector';
+  // Only a detector's crops, a classifier's routed images and an enhancer's images can feed another
+  // stage (the validator's stage_input_not_detector).
+  if (sourceType !== 'dataset' && !FEEDING_TYPES.includes(sourceType ?? '')) return 'parent_not_detector';
   if (edges.some((e) => e.target === target)) return 'second_input';
   return null;
 }

@@ -74,6 +74,32 @@ describe('sampleDrawing', () => {
     expect(sampleDrawing({ text: '出口 EXIT' }).caption).toEqual({ truth: '出口 EXIT', prediction: null, verdict: null });
   });
 
+  it('draws a segmentation stage sample’s truth polygons and each predicted outline', () => {
+    const drawn = sampleDrawing({
+      truth: { polygons: [{ points: [[0, 0], [8, 0], [8, 8], [0, 8]], label: 'leaf' }] },
+      prediction: {
+        task: 'segmentation',
+        regions: [
+          {
+            class: 'leaf',
+            area: 0.4,
+            outlines: [
+              { points: [[1, 0], [8, 0], [8, 7]], holes: [] },
+              { points: [[20, 20], [24, 20], [24, 24]], holes: [[[21, 21], [22, 22], [21, 22]]] },
+            ],
+          },
+          { class: 'broken', outlines: 'nope' },
+        ],
+      },
+    });
+    expect(drawn.boxes.map((shape) => [shape.kind, shape.label, shape.box])).toEqual([
+      ['truth', 'leaf', [0, 0, 8, 8]],
+      ['prediction', 'leaf', [1, 0, 8, 7]],
+      ['prediction', 'leaf', [20, 20, 24, 24]],
+    ]);
+    expect(drawn.caption).toBeNull();
+  });
+
   it('leaves out what is malformed instead of drawing it wrong', () => {
     const drawing = sampleDrawing({
       truth: { boxes: [{ x1: 10, y1: 10, x2: 10, y2: 20, label: 'flat' }, { x1: 'a', label: 'x' }, { x1: 30, y1: 30, x2: 20, y2: 20, label: 'swapped' }, null] },

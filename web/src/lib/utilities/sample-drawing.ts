@@ -7,8 +7,9 @@
  *   `{boxes: [{x1, y1, x2, y2, label}]}` for detection;
  * - a stage's sample prediction (GET /api/runs/:id/stages/:nodeId/samples): `{truth, prediction}`,
  *   `truth` shaped like a manifest entry's labels and `prediction` a `POST /aip` StageResult:
- *   `{task: 'classification', class, score}` or `{task: 'detection', objects: [{class, score, box,
- *   fineClass, fineScore}]}`.
+ *   `{task: 'classification', class, score}`, `{task: 'detection', objects: [{class, score, box,
+ *   fineClass, fineScore}]}` or `{task: 'segmentation', regions: [{class, area, outlines: [{points,
+ *   holes}]}]}` (each outline drawn as a polygon; holes are left out of the drawing).
  *
  * The API types `truth` and `prediction` as free JSON, so everything here is read defensively:
  * whatever is malformed is left out rather than drawn wrong.
@@ -110,6 +111,16 @@ function predictedBoxes(objects: unknown): DrawnBox[] {
   });
 }
 
+/** A segmentation StageResult's regions: one predicted polygon per outline of each class. */
+function predictedRegions(regions: unknown): DrawnBox[] {
+  if (!Array.isArray(regions)) return [];
+  return regions.flatMap((region: unknown) => {
+    if (!isObject(region) || !isText(region.class) || !Array.isArray(region.outlines)) return [];
+    const outlines = region.outlines.flatMap((outline: unknown) => (isObject(outline) ? [{ points: outline.points, label: region.class }] : []));
+    return truthPolygons(outlines).map((shape) => ({ ...shape, kind: 'prediction' as const }));
+  });
+}
+
 function caption(truth: string | null, prediction: ImageCaption['prediction']): ImageCaption | null {
   if (truth === null && prediction === null) return null;
   const verdict = truth !== null && prediction !== null ? (truth === prediction.label ? 'right' : 'wrong') : null;
@@ -129,6 +140,8 @@ export function sampleDrawing(sample: SampleLike): SampleDrawing {
   if (isObject(prediction)) {
     if (prediction.task === 'detection' || Array.isArray(prediction.objects)) {
       boxes.push(...predictedBoxes(prediction.objects));
+    } else if (prediction.task === 'segmentation') {
+      boxes.push(...predictedRegions(prediction.regions));
     } else if (isText(prediction.class)) {
       predictedClass = { label: prediction.class, score: isNumber(prediction.score) ? prediction.score : 0 };
     }
