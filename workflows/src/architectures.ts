@@ -41,7 +41,13 @@ export const ARCHITECTURES: Readonly<Record<TaskType, TaskArchitectures>> = {
     ],
   },
   text_detection: { default: null, options: [] },
-  text_recognition: { default: null, options: [] },
+  text_recognition: {
+    default: 'crnn_tiny',
+    options: [
+      { id: 'crnn_tiny', description: 'Small CRNN reading one line of text (any characters, Chinese included); trains in minutes on a CPU.' },
+      { id: 'crnn_mobilenet_v3_small', description: 'CRNN with a mobile backbone, for real photos of text; best trained on a GPU.' },
+    ],
+  },
   segmentation: {
     default: 'tiny_unet',
     options: [
@@ -56,7 +62,13 @@ export const ARCHITECTURES: Readonly<Record<TaskType, TaskArchitectures>> = {
       },
     ],
   },
-  enhancement: { default: null, options: [] },
+  enhancement: {
+    default: 'unet_enhance_tiny',
+    options: [
+      { id: 'unet_enhance_tiny', description: 'Small U-Net that learns the correction (denoise, deblur, fix colour); trains in minutes on a CPU.' },
+      { id: 'unet_enhance', description: 'Wider U-Net for real photos and larger images; best trained on a GPU.' },
+    ],
+  },
 };
 
 export function architecturesFor(task: TaskType): readonly Architecture[] {

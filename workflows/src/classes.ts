@@ -5,11 +5,13 @@
  * (`circle` → `round` when the `round` classifier lists `circle`), recursively.
  */
 import { lookup, type FlowchartContext } from './context.ts';
+import { hasClasses } from './flowchart.ts';
 import { isTaskGraphNode, type Graph, type GraphEdge, type GraphNode, type TaskGraphNode } from './graph.ts';
 
 /** The classes a stage outputs; undefined when unknown (broken settings, unknown reuse model). */
 export function stageClasses(node: TaskGraphNode, context: FlowchartContext): string[] | undefined {
   if (!node.data) return undefined;
+  if (!hasClasses(node.type)) return [];
   if ((node.data.mode ?? 'train') === 'reuse') {
     const model = node.data.modelId ? lookup(context.models, node.data.modelId) : undefined;
     // A model of another task is reported as such; its classes mean nothing here.

@@ -36,6 +36,8 @@ export const DEFAULT_FORMAT_TASKS: Readonly<Record<string, readonly TaskType[]>>
   classification: ['classification'],
   detection: ['detection'],
   segmentation: ['segmentation'],
+  text_recognition: ['text_recognition'],
+  enhancement: ['enhancement'],
 };
 
 export function lookup<T>(record: Record<string, T>, key: string): T | undefined {

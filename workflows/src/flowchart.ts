@@ -23,6 +23,16 @@ export const TASK_TYPES = [
   'enhancement',
 ] as const satisfies readonly TaskType[];
 
+/**
+ * Tasks whose models have no classes: a text recognizer reads any text (its charset comes from the
+ * data), an enhancer returns an image. Their nodes list none; classes given are ignored.
+ */
+export const CLASSLESS_TASKS: readonly TaskType[] = ['text_recognition', 'enhancement'];
+
+export function hasClasses(task: TaskType): boolean {
+  return !CLASSLESS_TASKS.includes(task);
+}
+
 /** How messages and the editor name each task for a non-specialist. */
 export const TASK_TITLES: Readonly<Record<TaskType, string>> = {
   classification: 'image classification',

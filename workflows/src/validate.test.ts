@@ -186,12 +186,12 @@ describe('validateFlowchart', () => {
 
   it('reports task types without architectures as not supported yet', () => {
     const problems = problemsAfter((g) => {
-      g.nodes.push({ id: 'enhance', type: 'enhancement', position: at, data: { classes: ['circle'] } });
-      g.edges.push({ id: 'e-enhance', source: 'shapes', target: 'enhance' });
+      g.nodes.push({ id: 'lines', type: 'text_detection', position: at, data: { classes: ['circle'] } });
+      g.edges.push({ id: 'e-lines', source: 'shapes', target: 'lines' });
     });
-    const problem = expectOnly(problems, 'unsupported_task', 'enhance');
-    expect(problem.message).toBe('The stage "enhance" is an image enhancement stage; image enhancement is not supported yet.');
-    expect(problem.params).toEqual({ node: 'enhance', task: 'enhancement' });
+    const problem = expectOnly(problems, 'unsupported_task', 'lines');
+    expect(problem.message).toBe('The stage "lines" is a text detection stage; text detection is not supported yet.');
+    expect(problem.params).toEqual({ node: 'lines', task: 'text_detection' });
   });
 
   it('reports an architecture the task does not offer', () => {

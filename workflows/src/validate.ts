@@ -16,7 +16,7 @@
 import { architecturesFor, isKnownArchitecture, isTaskSupported } from './architectures.ts';
 import { buildLabelMap, childrenOf, inputOf, rootDatasetOf, stageClasses } from './classes.ts';
 import { DEFAULT_FORMAT_TASKS, lookup, type FlowchartContext } from './context.ts';
-import { TASK_TITLES } from './flowchart.ts';
+import { TASK_TITLES, hasClasses } from './flowchart.ts';
 import type { TaskType } from './plan.ts';
 import { describeNode, isTaskGraphNode, parseGraph, type Graph, type GraphNode, type TaskGraphNode } from './graph.ts';
 import { quoteList, withArticle, type FlowchartProblem, type FlowchartProblemParams } from './problems.ts';
@@ -144,6 +144,7 @@ function checkModeAndClasses(node: TaskGraphNode, context: FlowchartContext): Fl
   }
 
   if (data.initModelId) checkModel(data.initModelId, 'starts from');
+  if (!hasClasses(node.type)) return problems;
   if (classes.length === 0) {
     add('empty_classes', {}, `${where} has no classes: list the classes this stage should recognise.`);
     return problems;

@@ -119,6 +119,8 @@ export const en = {
   'panel.arch': 'Architecture',
   'panel.archDefault': 'Default ({arch})',
   'panel.classes': 'Classes',
+  'panel.classlessText': 'A text recognition stage has no classes: it learns every character its training texts contain, Chinese included.',
+  'panel.classlessEnhancement': 'An image enhancement stage has no classes: it learns to turn each input image into its target image.',
   'panel.addClass': 'Add a class',
   'panel.add': 'Add',
   'panel.removeClass': 'Remove {name}',

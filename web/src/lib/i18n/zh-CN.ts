@@ -121,6 +121,8 @@ export const zhCN: Record<MessageKey, string> = {
   'panel.arch': '模型架构',
   'panel.archDefault': '默认（{arch}）',
   'panel.classes': '类别',
+  'panel.classlessText': '文字识别阶段没有类别：它会学会训练文本中出现的所有字符，包括中文。',
+  'panel.classlessEnhancement': '图像增强阶段没有类别：它学习把每张输入图片变成对应的目标图片。',
   'panel.addClass': '添加类别',
   'panel.add': '添加',
   'panel.removeClass': '删除 {name}',
