@@ -50,9 +50,16 @@ class ModelFile:
     classes: list[str]
     input_size: tuple[int, int]
     state_dict: dict[str, torch.Tensor]
+    # Text recognition: the characters that outputs 1..K stand for (0 is the CTC blank).
+    charset: list[str] | None = None
+
+    @property
+    def labels(self) -> list[str]:
+        """What the network's outputs index: the charset for text recognition, else the classes."""
+        return self.classes if self.charset is None else self.charset
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "version": 1,
             "arch": self.arch,
             "task": self.task,
@@ -60,6 +67,9 @@ class ModelFile:
             "inputSize": list(self.input_size),
             "state_dict": self.state_dict,
         }
+        if self.charset is not None:
+            data["charset"] = self.charset
+        return data
 
 
 def save_model_pt(path: Path, model: ModelFile) -> None:
@@ -77,8 +87,18 @@ def load_model_pt(path: Path) -> ModelFile:
         raise UserError(f"{path} is not a model.pt written by the AIP trainer (arch/task/classes/state_dict missing)")
     if data["arch"] not in ARCH_TASK:
         raise UserError(f"{path} holds an unknown architecture {data['arch']!r}")
+    charset = data.get("charset")
+    if data["task"] == "text_recognition" and not isinstance(charset, list):
+        raise UserError(f"{path} is a text recognition model without its charset")
     height, width = data["inputSize"]
-    return ModelFile(data["arch"], data["task"], list(data["classes"]), (int(height), int(width)), data["state_dict"])
+    return ModelFile(
+        data["arch"],
+        data["task"],
+        list(data["classes"]),
+        (int(height), int(width)),
+        data["state_dict"],
+        None if charset is None else [str(char) for char in charset],
+    )
 
 
 def model_json(model: ModelFile, parameters: int) -> dict[str, Any]:
@@ -91,6 +111,8 @@ def model_json(model: ModelFile, parameters: int) -> dict[str, Any]:
         "input": {"name": "image", "layout": "NCHW", "dtype": "float32", "colorSpace": "RGB", "range": [0, 255]},
         "outputs": output_names(model.task),
     }
+    if model.charset is not None:
+        description["charset"] = model.charset
     if model.task == "detection":
         description["scoreThreshold"] = DETECTION_SCORE_THRESHOLD
     description["normalization"] = normalization(model.arch)

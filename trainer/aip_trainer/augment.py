@@ -1,4 +1,5 @@
-"""Light, label-safe augmentation on float batches (0..255): colour jitter, small shifts, h-flips."""
+"""Light, label-safe augmentation on float batches (0..255): colour jitter, small shifts, h-flips
+(detection boxes and segmentation masks flip with their images)."""
 
 from __future__ import annotations
 
@@ -46,3 +47,11 @@ def hflip_detection(
         else:
             out_boxes.append(box)
     return out_images, out_boxes
+
+
+def hflip_segmentation(
+    images: torch.Tensor, masks: torch.Tensor, gen: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mirrors half of the images left-right, masks [N,H,W] with them."""
+    flip = (torch.rand(images.shape[0], generator=gen) < 0.5).to(images.device).view(-1, 1, 1)
+    return torch.where(flip[:, None], images.flip(-1), images), torch.where(flip, masks.flip(-1), masks)

@@ -33,18 +33,25 @@ def run_evaluate(spec: JobSpec, events: EventWriter) -> None:
     entries = read_manifest(spec)
     split = next((name for name in ("test", "val", "train") if any(e.split == name for e in entries)), None)
     if split is None:
-        raise UserError(f"the manifest {spec.manifest} has no image labelled with one of {spec.classes}")
+        wanted = (
+            "with a target image"
+            if spec.task == "enhancement"
+            else "with a text"
+            if spec.task == "text_recognition"
+            else f"labelled with one of {spec.classes}"
+        )
+        raise UserError(f"the manifest {spec.manifest} has no image {wanted}")
     if split != "test":
         log.warning("the manifest has no test images; evaluating on its %s images", split)
     held_out = [e for e in entries if e.split == split]
-    net = build_network(model.arch, len(model.classes), model.input_size)
+    net = build_network(model.arch, len(model.labels), model.input_size)
     try:
         net.load_state_dict(model.state_dict)
     except RuntimeError as error:
         raise UserError(f"the weights in {spec.model} do not fit architecture {model.arch}: {error}") from error
     deploy = build_deploy(model.arch, net, model.input_size).to(device)
     events.emit("start", epochs=0, device=device.type, trainImages=0, valImages=0, testImages=len(held_out))
-    adapter = make_adapter(model.task, model.arch, model.classes, device)
+    adapter = make_adapter(model.task, model.arch, model.labels, device)
     metrics = {**adapter.evaluate(deploy, ImageStore(held_out, model.input_size)).metrics, "evaluatedOn": split}
     spec.output.mkdir(parents=True, exist_ok=True)
     write_json(spec.output / METRICS_JSON, metrics)

@@ -24,6 +24,7 @@ class ArchDefaults:
     learning_rate: float
     samples_cpu: int  # training samples to see on CPU
     samples_gpu: int
+    width_factor: int = 1  # input width = imageSize x this (text lines are 4 times wider than tall)
 
 
 ARCH_DEFAULTS: dict[str, ArchDefaults] = {
@@ -32,6 +33,13 @@ ARCH_DEFAULTS: dict[str, ArchDefaults] = {
     "mobilenet_v3_small": ArchDefaults(128, 224, 32, 64, 2e-3, 4_000, 150_000),
     "tiny_det": ArchDefaults(128, 128, 16, 32, 2e-3, 7_000, 60_000),
     "fasterrcnn_mobilenet_v3_large_320_fpn": ArchDefaults(320, 320, 4, 8, 2e-4, 1_500, 60_000),
+    "tiny_unet": ArchDefaults(128, 256, 8, 32, 3e-3, 5_000, 60_000),
+    "lraspp_mobilenet_v3_large": ArchDefaults(256, 512, 8, 16, 1e-3, 1_500, 60_000),
+    "deeplabv3_mobilenet_v3_large": ArchDefaults(256, 512, 4, 16, 5e-4, 1_000, 60_000),
+    "unet_enhance_tiny": ArchDefaults(128, 256, 8, 32, 2e-3, 3_000, 60_000),
+    "unet_enhance": ArchDefaults(128, 256, 4, 16, 1e-3, 1_000, 60_000),
+    "crnn_tiny": ArchDefaults(32, 32, 16, 64, 3e-3, 6_000, 100_000, width_factor=4),
+    "crnn_mobilenet_v3_small": ArchDefaults(32, 32, 16, 64, 1e-3, 4_000, 150_000, width_factor=4),
 }
 
 EPOCH_RANGE_CPU = (3, 40)
@@ -46,17 +54,20 @@ class Hyper:
     learning_rate: float
     image_size: int
     patience: int  # 0 = no early stopping
+    width_factor: int = 1
 
     @property
     def input_size(self) -> tuple[int, int]:
-        return (self.image_size, self.image_size)
+        return (self.image_size, self.image_size * self.width_factor)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Hyper:
-        return cls(**{key: data[key] for key in ("epochs", "batch_size", "learning_rate", "image_size", "patience")})
+        keys = ("epochs", "batch_size", "learning_rate", "image_size", "patience")
+        # Checkpoints written before width_factor existed are all of square-input archs.
+        return cls(**{key: data[key] for key in keys}, width_factor=data.get("width_factor", 1))
 
 
 def default_patience(epochs: int) -> int:
@@ -79,4 +90,5 @@ def resolve_hyper(arch: str, given: HyperSpec, train_images: int, cuda: bool, wa
         learning_rate=learning_rate,
         image_size=given.image_size or (d.image_size_gpu if cuda else d.image_size_cpu),
         patience=default_patience(epochs) if given.patience is None else given.patience,
+        width_factor=d.width_factor,
     )

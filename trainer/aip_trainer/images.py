@@ -12,6 +12,7 @@ from torch.utils.data import Dataset
 
 from aip_trainer.errors import UserError
 from aip_trainer.manifest import Entry
+from aip_trainer.masks import rasterize
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,25 @@ class DetectionData(Dataset[DetectionSample]):
         return self.store[index], boxes, labels
 
 
+SegmentationSample = tuple[torch.Tensor, torch.Tensor]
+
+
+class SegmentationData(Dataset[SegmentationSample]):
+    """(image uint8 [3,H,W], mask int64 [H,W]: 0 background, k = class k-1), both at the input size.
+
+    Masks are rasterized on demand: at input resolution that costs far less than the training step.
+    """
+
+    def __init__(self, store: ImageStore) -> None:
+        self.store = store
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def __getitem__(self, index: int) -> SegmentationSample:
+        return self.store[index], rasterize(self.store.entries[index], self.store.size)
+
+
 def collate_classification(batch: list[tuple[torch.Tensor, int]]) -> tuple[torch.Tensor, torch.Tensor]:
     images = torch.stack([item[0] for item in batch])
     labels = torch.tensor([item[1] for item in batch], dtype=torch.int64)
@@ -94,3 +114,7 @@ def collate_classification(batch: list[tuple[torch.Tensor, int]]) -> tuple[torch
 
 def collate_detection(batch: list[DetectionSample]) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
     return torch.stack([item[0] for item in batch]), [item[1] for item in batch], [item[2] for item in batch]
+
+
+def collate_segmentation(batch: list[SegmentationSample]) -> tuple[torch.Tensor, torch.Tensor]:
+    return torch.stack([item[0] for item in batch]), torch.stack([item[1] for item in batch])

@@ -1,7 +1,8 @@
 """Reads the canonical manifest (docs/contracts.md, "Canonical manifest") into train/val/test lists.
 
 Dataset labels are mapped onto the job's classes through ``labelMap``; labels that map to nothing
-are ignored (classification images skipped, detection boxes dropped).
+are ignored (classification images skipped, detection boxes dropped, segmentation polygons dropped
+so that their pixels stay background).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -32,8 +34,14 @@ class Box:
 
 
 @dataclass(frozen=True)
+class Polygon:
+    points: tuple[tuple[float, float], ...]
+    label: int
+
+
+@dataclass(frozen=True)
 class Entry:
-    """One image of the manifest; sizes and boxes in the original image's pixels."""
+    """One image of the manifest; sizes, boxes and polygons in the original image's pixels."""
 
     path: str
     file: Path
@@ -42,6 +50,12 @@ class Entry:
     split: str
     label: int = -1
     boxes: tuple[Box, ...] = field(default_factory=tuple)
+    polygons: tuple[Polygon, ...] = field(default_factory=tuple)
+    # Enhancement: the paired target image (its manifest path and file).
+    target: str | None = None
+    target_file: Path | None = None
+    # Text recognition: the text the image shows.
+    text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +116,26 @@ def _boxes(record: dict[str, Any], mapper: LabelMapper, width: int, height: int,
     return tuple(boxes)
 
 
+def _polygons(record: dict[str, Any], mapper: LabelMapper, where: str) -> tuple[Polygon, ...]:
+    raw = record.get("polygons")
+    if not isinstance(raw, list):
+        raise UserError(f"{where}: field 'polygons' must be a list")
+    polygons: list[Polygon] = []
+    for i, item in enumerate(raw):
+        try:
+            points = tuple((float(x), float(y)) for x, y in item["points"])
+            label = str(item["label"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise UserError(f"{where}: polygons[{i}] needs points [[x, y], ...] and a label") from error
+        if len(points) < 3 or not all(math.isfinite(v) for point in points for v in point):
+            raise UserError(f"{where}: polygons[{i}] needs at least 3 points with finite coordinates")
+        index = mapper(label)
+        if index is not None:
+            # Points outside the image need no clipping: rasterizing keeps only the image's pixels.
+            polygons.append(Polygon(points, index))
+    return tuple(polygons)
+
+
 def read_manifest(spec: JobSpec) -> list[Entry]:
     """All usable images of the manifest, labels mapped to ``spec.classes``."""
     try:
@@ -135,6 +169,25 @@ def read_manifest(spec: JobSpec) -> list[Entry]:
                 skipped += 1
                 continue
             entries.append(Entry(**base, label=index))
+        elif spec.task == "segmentation":
+            if "polygons" not in record:
+                skipped += 1  # an unlabeled image says nothing about which pixels are which
+                continue
+            entries.append(Entry(**base, polygons=_polygons(record, mapper, where)))
+        elif spec.task == "enhancement":
+            if "target" not in record:
+                skipped += 1  # an input without its target teaches nothing
+                continue
+            target = _safe_path(_require(record, "target", str, where), where)
+            entries.append(Entry(**base, target=target, target_file=spec.image_root / target))
+        elif spec.task == "text_recognition":
+            if "text" not in record:
+                skipped += 1  # an image without its text teaches nothing
+                continue
+            text = _require(record, "text", str, where)
+            if not text:
+                raise UserError(f"{where}: field 'text' must not be empty")
+            entries.append(Entry(**base, text=text))
         else:
             if "boxes" not in record:
                 skipped += 1  # an unlabeled image says nothing about where objects are
@@ -143,6 +196,7 @@ def read_manifest(spec: JobSpec) -> list[Entry]:
     if skipped:
         log.info("skipped %d images whose labels are not among the job's classes", skipped)
     missing = [e.path for e in entries if not e.file.is_file()]
+    missing += [e.target for e in entries if e.target and e.target_file and not e.target_file.is_file()]
     if missing:
         shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
         raise UserError(f"{len(missing)} images of the manifest are missing under {spec.image_root}: {shown}")

@@ -1,4 +1,5 @@
-"""Test metrics: accuracy / macro F1 / confusion matrix, and COCO mAP via pycocotools."""
+"""Test metrics: accuracy / macro F1 / confusion matrix, COCO mAP via pycocotools, and IoU from a
+pixel confusion matrix."""
 
 from __future__ import annotations
 
@@ -103,3 +104,25 @@ def detection_metrics(
         results["perClassAP50"][name] = float(values.mean()) if defined else None
         results["prCurve50"]["precision"][name] = [round(float(v), 4) for v in values] if defined else None
     return results
+
+
+def segmentation_metrics(confusion: np.ndarray, classes: list[str], images: int) -> dict[str, Any]:
+    """Everything from one confusion matrix of pixel counts over the whole split: (C+1)x(C+1), rows
+    truth, columns prediction, index 0 background. A class neither in the truth nor predicted has no
+    IoU (null) and stays out of the mean; mIoU is over the foreground classes only."""
+    confusion = np.asarray(confusion, dtype=np.int64)
+    true_pos = np.diag(confusion).astype(np.float64)
+    union = confusion.sum(axis=1) + confusion.sum(axis=0) - true_pos
+    present = union > 0
+    iou = np.divide(true_pos, union, out=np.zeros(len(union)), where=present)
+    foreground = present[1:]
+    total = int(confusion.sum())
+    return {
+        "mIoU": float(iou[1:][foreground].mean()) if foreground.any() else 0.0,
+        "perClassIoU": {name: float(iou[k]) if present[k] else None for k, name in enumerate(classes, start=1)},
+        "backgroundIoU": float(iou[0]) if present[0] else None,
+        "pixelAccuracy": float(true_pos.sum() / total) if total else 0.0,
+        "confusionMatrix": confusion.tolist(),
+        "classes": list(classes),
+        "testImages": images,
+    }

@@ -1,7 +1,7 @@
 """Per-task training and evaluation: data, loss, evaluation and ONNX parity rules.
 
-The training loop (train.py) is task-agnostic; everything that differs between classification
-and detection lives behind ``TaskAdapter``.
+The training loop (train.py) is task-agnostic; everything that differs between classification,
+detection, segmentation, enhancement and text recognition lives behind ``TaskAdapter``.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import numpy as np
 import torch
@@ -17,19 +18,40 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import Dataset
 
-from aip_trainer.augment import color_jitter, hflip_detection, random_shift
+from aip_trainer.augment import color_jitter, hflip_detection, hflip_segmentation, random_shift
+from aip_trainer.enhance import (
+    EnhancementData,
+    QualitySums,
+    augment_pairs,
+    collate_enhancement,
+    enhancement_loss,
+    target_store,
+)
 from aip_trainer.images import (
     ClassificationData,
     DetectionData,
     ImageStore,
+    SegmentationData,
     collate_classification,
     collate_detection,
+    collate_segmentation,
 )
-from aip_trainer.metrics import Detections, classification_metrics, detection_metrics
+from aip_trainer.metrics import Detections, classification_metrics, detection_metrics, segmentation_metrics
 from aip_trainer.models import FASTERRCNN
+from aip_trainer.models.enhancers import enhance_unclamped
 from aip_trainer.models.fasterrcnn import fasterrcnn_loss
 from aip_trainer.models.normalize import Normalize
+from aip_trainer.models.recognizers import ctc_loss
+from aip_trainer.models.segmenters import segmentation_logits, segmentation_loss
 from aip_trainer.models.tiny_det import tiny_det_loss
+from aip_trainer.text_recognition import (
+    TextRecognitionData,
+    collate_text,
+    decode_text,
+    entry_text,
+    random_affine,
+    text_metrics,
+)
 
 EVAL_BATCH = 64
 
@@ -157,6 +179,142 @@ class DetectionAdapter(TaskAdapter):
         return None
 
 
+class SegmentationAdapter(TaskAdapter):
+    metric_name = "mIoU"
+    # Full-resolution logits of C+1 classes per image: smaller batches than classification's.
+    EVAL_BATCH = 8
+    # Argmax ties (at class boundaries) may break differently in ONNX Runtime.
+    PARITY_MIN_AGREEMENT = 0.995
+
+    def dataset(self, store: ImageStore) -> Dataset[Any]:
+        return SegmentationData(store)
+
+    @property
+    def collate(self) -> Callable[[list[Any]], Any]:
+        return collate_segmentation
+
+    def train_loss(self, net: nn.Module, batch: Any, gen: torch.Generator) -> torch.Tensor:
+        images, masks = batch
+        images = color_jitter(images.to(self.device).float(), gen)
+        images, masks = hflip_segmentation(images, masks.to(self.device), gen)
+        return segmentation_loss(segmentation_logits(net, self.normalize(images)), masks)
+
+    @torch.no_grad()
+    def evaluate(self, deploy: nn.Module, store: ImageStore) -> Evaluation:
+        data = SegmentationData(store)
+        n = len(self.classes) + 1
+        confusion = torch.zeros(n * n, dtype=torch.int64, device=self.device)
+        for start in range(0, len(data), self.EVAL_BATCH):
+            images, masks = collate_segmentation(
+                [data[i] for i in range(start, min(start + self.EVAL_BATCH, len(data)))]
+            )
+            predicted = deploy(images.to(self.device).float())
+            confusion += torch.bincount((masks.to(self.device) * n + predicted).reshape(-1), minlength=n * n)
+        metrics = segmentation_metrics(confusion.reshape(n, n).cpu().numpy(), self.classes, len(data))
+        return Evaluation(metrics, (metrics["mIoU"], metrics["pixelAccuracy"]))
+
+    def parity_problem(self, expected: list[np.ndarray], actual: list[np.ndarray]) -> str | None:
+        if actual[0].shape != expected[0].shape or actual[0].dtype != np.int64:
+            return f"mask {actual[0].dtype} {actual[0].shape} != int64 {expected[0].shape}"
+        agreement = float((actual[0] == expected[0]).mean())
+        if agreement < self.PARITY_MIN_AGREEMENT:
+            return f"masks agree on only {agreement:.2%} of the pixels"
+        return None
+
+
+class EnhancementAdapter(TaskAdapter):
+    metric_name = "psnr"
+    # Three full-resolution images per sample (input, output, target) and SSIM's five filtered maps.
+    EVAL_BATCH = 16
+    # On the 0..255 scale: half a grey level, so that both round to 8-bit pixels at most one level apart.
+    PARITY_MAX_DIFF = 0.5
+
+    def __init__(self, arch: str, classes: list[str], device: torch.device) -> None:
+        super().__init__(arch, classes, device)
+        # train.py asks for a dataset every epoch (and evaluates val every epoch): decode each store's
+        # targets once, for as long as the store lives.
+        self._targets: WeakKeyDictionary[ImageStore, ImageStore] = WeakKeyDictionary()
+
+    def dataset(self, store: ImageStore) -> Dataset[Any]:
+        if store not in self._targets:
+            self._targets[store] = target_store(store)
+        return EnhancementData(store, self._targets[store])
+
+    @property
+    def collate(self) -> Callable[[list[Any]], Any]:
+        return collate_enhancement
+
+    def train_loss(self, net: nn.Module, batch: Any, gen: torch.Generator) -> torch.Tensor:
+        inputs, targets = batch
+        inputs, targets = augment_pairs(inputs.to(self.device).float(), targets.to(self.device).float(), gen)
+        return enhancement_loss(enhance_unclamped(net, self.normalize, inputs), targets / 255)
+
+    @torch.no_grad()
+    def evaluate(self, deploy: nn.Module, store: ImageStore) -> Evaluation:
+        data = self.dataset(store)
+        sums = QualitySums()
+        for start in range(0, len(store), self.EVAL_BATCH):
+            indices = range(start, min(start + self.EVAL_BATCH, len(store)))
+            inputs, targets = collate_enhancement([data[i] for i in indices])
+            inputs, targets = inputs.to(self.device).float(), targets.to(self.device).float()
+            sums.add(deploy(inputs), inputs, targets)
+        metrics = sums.metrics()
+        return Evaluation(metrics, (metrics["psnr"], metrics["ssim"]))
+
+    def parity_problem(self, expected: list[np.ndarray], actual: list[np.ndarray]) -> str | None:
+        if actual[0].shape != expected[0].shape or actual[0].dtype != np.float32:
+            return f"enhanced {actual[0].dtype} {actual[0].shape} != float32 {expected[0].shape}"
+        diff = float(np.abs(actual[0] - expected[0]).max())
+        return f"enhanced images differ by up to {diff:.3f}" if diff > self.PARITY_MAX_DIFF else None
+
+
+class TextRecognitionAdapter(TaskAdapter):
+    """``classes`` here is the charset: output k (1..K) is ``classes[k-1]``, 0 the CTC blank."""
+
+    metric_name = "wordAccuracy"
+    PARITY_MAX_SCORE_DIFF = 1e-3
+
+    def dataset(self, store: ImageStore) -> Dataset[Any]:
+        return TextRecognitionData(store, self.classes)
+
+    @property
+    def collate(self) -> Callable[[list[Any]], Any]:
+        return collate_text
+
+    def train_loss(self, net: nn.Module, batch: Any, gen: torch.Generator) -> torch.Tensor:
+        images, targets, lengths = batch
+        images = random_affine(color_jitter(images.to(self.device).float(), gen), gen)
+        return ctc_loss(net(self.normalize(images)), targets.to(self.device), lengths)
+
+    @torch.no_grad()
+    def evaluate(self, deploy: nn.Module, store: ImageStore) -> Evaluation:
+        # One image at a time, as the model ships: [1,3,H,W] in, one decoded text out.
+        predicted = [
+            decode_text(deploy(store[i][None].to(self.device).float())[0].tolist(), self.classes)
+            for i in range(len(store))
+        ]
+        metrics = text_metrics([entry_text(e) for e in store.entries], predicted, len(self.classes))
+        return Evaluation(metrics, (metrics["wordAccuracy"], -metrics["cer"]))
+
+    def parity_problem(self, expected: list[np.ndarray], actual: list[np.ndarray]) -> str | None:
+        e_indices, e_scores = expected
+        a_indices, a_scores = actual
+        if a_indices.dtype != np.int64 or a_indices.ndim != 1 or a_scores.shape != a_indices.shape:
+            return f"unexpected outputs: indices {a_indices.dtype} {a_indices.shape}, scores {a_scores.shape}"
+        if not np.array_equal(a_indices, e_indices):
+            return f"decoded indices {a_indices.tolist()} != {e_indices.tolist()}"
+        diff = float(np.abs(a_scores - e_scores).max(initial=0.0))
+        return f"scores differ by up to {diff:.2e}" if diff > self.PARITY_MAX_SCORE_DIFF else None
+
+
+ADAPTERS: dict[str, type[TaskAdapter]] = {
+    "classification": ClassificationAdapter,
+    "detection": DetectionAdapter,
+    "segmentation": SegmentationAdapter,
+    "enhancement": EnhancementAdapter,
+    "text_recognition": TextRecognitionAdapter,
+}
+
+
 def make_adapter(task: str, arch: str, classes: list[str], device: torch.device) -> TaskAdapter:
-    adapter = ClassificationAdapter if task == "classification" else DetectionAdapter
-    return adapter(arch, classes, device)
+    return ADAPTERS[task](arch, classes, device)

@@ -35,9 +35,11 @@ from aip_trainer.export import export_onnx, verify_onnx
 from aip_trainer.hyper import Hyper, resolve_hyper
 from aip_trainer.images import ImageStore
 from aip_trainer.manifest import Splits, read_manifest, split_entries
-from aip_trainer.models import build_deploy, build_network, output_names
+from aip_trainer.models import MIN_BATCH_SIZE, build_deploy, build_network, output_names
+from aip_trainer.models.recognizers import HORIZONTAL_STRIDE
 from aip_trainer.spec import JobSpec
 from aip_trainer.tasks import TaskAdapter, make_adapter
+from aip_trainer.text_recognition import build_charset, entry_text, warn_if_too_long
 from aip_trainer.warm_start import load_initial_weights
 
 log = logging.getLogger(__name__)
@@ -111,26 +113,31 @@ def _reemit_done(spec: JobSpec, events: EventWriter) -> None:
     events.emit("done", metrics=read_json(spec.output / METRICS_JSON))
 
 
-def _compatible_checkpoint(spec: JobSpec) -> dict[str, Any] | None:
+def _compatible_checkpoint(spec: JobSpec, charset: list[str] | None) -> dict[str, Any] | None:
     checkpoint = load_checkpoint(spec.output / CHECKPOINT)
     if checkpoint is None:
         return None
-    if (checkpoint.get("arch"), checkpoint.get("task"), checkpoint.get("classes")) != (
+    if (checkpoint.get("arch"), checkpoint.get("task"), checkpoint.get("classes"), checkpoint.get("charset")) != (
         spec.arch,
         spec.task,
         spec.classes,
+        charset,
     ):
-        log.warning("ignoring %s: it belongs to a job with another arch or classes", spec.output / CHECKPOINT)
+        log.warning("ignoring %s: it belongs to a job with another arch, classes or charset", spec.output / CHECKPOINT)
         return None
     return checkpoint
 
 
 def _check_splits(splits: Splits, spec: JobSpec) -> None:
     if not splits.train:
-        raise UserError(
-            f"no training images: the manifest {spec.manifest} has no 'train' image labelled with one of "
-            f"{spec.classes} (directly or through labelMap)"
+        wanted = (
+            "with a target image"
+            if spec.task == "enhancement"
+            else "with a text"
+            if spec.task == "text_recognition"
+            else f"labelled with one of {spec.classes} (directly or through labelMap)"
         )
+        raise UserError(f"no training images: the manifest {spec.manifest} has no 'train' image {wanted}")
     if not splits.val:
         raise UserError("at least 2 training images are needed (one is held out for validation)")
     if spec.task == "classification":
@@ -146,7 +153,12 @@ class Trainer:
         self.device = select_device(spec.device)
         self.splits = split_entries(read_manifest(spec), spec.seed)
         _check_splits(self.splits, spec)
-        self.checkpoint = _compatible_checkpoint(spec)
+        # Text recognition learns its charset from the training texts: what its outputs index.
+        self.charset = (
+            build_charset(entry_text(e) for e in self.splits.train) if spec.task == "text_recognition" else None
+        )
+        labels = spec.classes if self.charset is None else self.charset
+        self.checkpoint = _compatible_checkpoint(spec, self.charset)
         self.hyper = (
             Hyper.from_dict(self.checkpoint["hyper"])
             if self.checkpoint
@@ -155,12 +167,19 @@ class Trainer:
             )
         )
         log.info("device %s, hyper-parameters %s", self.device, self.hyper)
+        if self.hyper.batch_size < MIN_BATCH_SIZE.get(spec.arch, 1):
+            raise UserError(
+                f"{spec.arch} trains on batches of {MIN_BATCH_SIZE[spec.arch]} or more images: "
+                "raise batchSize or add training images"
+            )
         seed_everything(spec.seed)
-        self.net = build_network(spec.arch, len(spec.classes), self.hyper.input_size)
+        if self.charset is not None:
+            warn_if_too_long(self.splits.train, self.hyper.input_size[1] // HORIZONTAL_STRIDE)
+        self.net = build_network(spec.arch, len(labels), self.hyper.input_size)
         if self.checkpoint:
             self.net.load_state_dict(self.checkpoint["model"])
         elif spec.init_weights:
-            load_initial_weights(self.net, spec.init_weights)
+            load_initial_weights(self.net, spec.init_weights, self.charset)
         self.net.to(self.device)
         self.optimizer = torch.optim.AdamW(
             self.net.parameters(), lr=self.hyper.learning_rate, weight_decay=WEIGHT_DECAY
@@ -171,7 +190,7 @@ class Trainer:
             self.optimizer.load_state_dict(self.checkpoint["optimizer"])
             self.stopping = EarlyStopping.from_dict(self.hyper.patience, self.checkpoint["early_stopping"])
             self.first_epoch = int(self.checkpoint["epoch"]) + 1
-        self.adapter: TaskAdapter = make_adapter(spec.task, spec.arch, spec.classes, self.device)
+        self.adapter: TaskAdapter = make_adapter(spec.task, spec.arch, labels, self.device)
 
     def run(self) -> None:
         splits, hyper = self.splits, self.hyper
@@ -277,6 +296,7 @@ class Trainer:
                 "arch": self.spec.arch,
                 "task": self.spec.task,
                 "classes": self.spec.classes,
+                "charset": self.charset,
                 "hyper": self.hyper.to_dict(),
                 "epoch": epoch,
                 "model": self.net.state_dict(),
@@ -297,7 +317,7 @@ class Trainer:
         export_onnx(deploy, sample, out / MODEL_ONNX, output_names(spec.task))
         verify_onnx(out / MODEL_ONNX, deploy, sample, self.adapter.parity_problem)
         state = {k: v.detach().cpu() for k, v in self.net.state_dict().items()}
-        model = ModelFile(spec.arch, spec.task, spec.classes, hyper.input_size, state)
+        model = ModelFile(spec.arch, spec.task, spec.classes, hyper.input_size, state, self.charset)
         save_model_pt(out / MODEL_PT, model)
         write_json(out / MODEL_JSON, model_json(model, sum(p.numel() for p in self.net.parameters())))
         held_out, split_name = (self.splits.test, "test") if self.splits.test else (self.splits.val, "val")

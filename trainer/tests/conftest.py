@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from synthetic import make_classification, make_detection
+from synthetic import make_classification, make_detection, make_segmentation
 
 TRAINER_ROOT = Path(__file__).resolve().parent.parent
 SHAPES = ["circle", "square", "triangle"]
@@ -77,6 +77,13 @@ def det_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def seg_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("seg-data")
+    make_segmentation(root, 400, seed=3)
+    return root
+
+
 def cls_spec(data: Path, output: Path, **extra: Any) -> dict[str, Any]:
     return {
         "kind": "train",
@@ -97,6 +104,22 @@ def det_spec(data: Path, output: Path, **extra: Any) -> dict[str, Any]:
         "kind": "train",
         "task": "detection",
         "arch": "tiny_det",
+        "classes": ["round", "angular"],
+        "labelMap": {"circle": "round", "square": "angular", "triangle": "angular"},
+        "manifest": str(data / "manifest.jsonl"),
+        "imageRoot": str(data),
+        "output": str(output),
+        "device": "cpu",
+        "seed": 0,
+        **extra,
+    }
+
+
+def seg_spec(data: Path, output: Path, **extra: Any) -> dict[str, Any]:
+    return {
+        "kind": "train",
+        "task": "segmentation",
+        "arch": "tiny_unet",
         "classes": ["round", "angular"],
         "labelMap": {"circle": "round", "square": "angular", "triangle": "angular"},
         "manifest": str(data / "manifest.jsonl"),

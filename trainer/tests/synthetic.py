@@ -4,11 +4,12 @@ triangles on noisy backgrounds, split by the contract's FNV-1a path hash."""
 from __future__ import annotations
 
 import json
+import math
 import random
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 
 SHAPES = ("circle", "square", "triangle")
 
@@ -95,3 +96,91 @@ def make_detection(root: Path, count: int, seed: int = 0, size: int = 128) -> Pa
         image.save(root / path)
         records.append({"path": path, "width": size, "height": size, "split": fnv1a_split(path), "boxes": boxes})
     return _write(root, records, "detection", sorted(SHAPES))
+
+
+SUPERSAMPLE = 4
+CORNERS = {"circle": 16, "square": 4, "triangle": 3}
+
+
+def _regular_polygon(shape: str, cx: float, cy: float, radius: float, angle: float) -> list[list[float]]:
+    """Corners on a circle; angles grow clockwise on screen (y down), as the manifest wants."""
+    n = CORNERS[shape]
+    return [
+        [
+            round(cx + radius * math.cos(angle + 2 * math.pi * k / n), 2),
+            round(cy + radius * math.sin(angle + 2 * math.pi * k / n), 2),
+        ]
+        for k in range(n)
+    ]
+
+
+def make_segmentation(root: Path, count: int, seed: int = 0, size: int = 64) -> Path:
+    """``count`` images with 1-3 non-overlapping, randomly turned shapes of radius 7-14 px, labelled
+    as polygons (a circle is a 16-gon); returns the manifest path."""
+    rng = random.Random(seed)
+    (root / "images").mkdir(parents=True, exist_ok=True)
+    records = []
+    for i in range(count):
+        background = _background(rng, (size, size))
+        avg = tuple(int(v) for v in np.asarray(background).reshape(-1, 3).mean(0))
+        # Drawn at 4x and box-filtered down: edges are anti-aliased as in photos, and the pixels more
+        # than half covered are those whose centres lie inside, as the trainer rasterizes.
+        big = background.resize((size * SUPERSAMPLE, size * SUPERSAMPLE), Image.Resampling.NEAREST)
+        draw = ImageDraw.Draw(big)
+        polygons: list[dict] = []
+        placed: list[tuple[float, float, float]] = []
+        for _ in range(rng.randint(1, 3)):
+            for _attempt in range(20):
+                radius = rng.uniform(7, 14)
+                cx, cy = rng.uniform(radius + 1, size - radius - 1), rng.uniform(radius + 1, size - radius - 1)
+                if all(math.hypot(cx - x, cy - y) > radius + r + 2 for x, y, r in placed):
+                    shape = rng.choice(SHAPES)
+                    points = _regular_polygon(shape, cx, cy, radius, rng.uniform(0, 2 * math.pi))
+                    draw.polygon([(x * SUPERSAMPLE, y * SUPERSAMPLE) for x, y in points], fill=_colour(rng, avg))
+                    polygons.append({"points": points, "label": shape})
+                    placed.append((cx, cy, radius))
+                    break
+        path = f"images/field_{i:04d}.png"
+        big.resize((size, size), Image.Resampling.BOX).save(root / path)
+        records.append({"path": path, "width": size, "height": size, "split": fnv1a_split(path), "polygons": polygons})
+    return _write(root, records, "segmentation", sorted(SHAPES))
+
+
+ENHANCEMENT_NOISE = 20.0
+ENHANCEMENT_BLUR = 0.8
+
+
+def make_enhancement(root: Path, count: int, seed: int = 0, size: int = 64) -> Path:
+    """``count`` pairs: the target, 2-4 anti-aliased shapes (radius 6-16 px, overlapping freely) on a
+    smooth colour gradient; the input, that target slightly blurred (Gaussian, radius 0.8) plus
+    Gaussian noise (sigma 20). Inputs under images/input/, targets under images/target/ with the same
+    name (as the importer stores an upload without split folders); returns the manifest path."""
+    rng = random.Random(seed)
+    for role in ("input", "target"):
+        (root / "images" / role).mkdir(parents=True, exist_ok=True)
+    big = size * SUPERSAMPLE
+    ramp = np.linspace(0.0, 1.0, big, dtype=np.float32)
+    records = []
+    for i in range(count):
+        start = np.array(_colour(rng, (128, 128, 128)), dtype=np.float32)
+        end = np.array(_colour(rng, tuple(int(v) for v in start)), dtype=np.float32)
+        angle = rng.uniform(0, 2 * math.pi)
+        along = math.cos(angle) * ramp[None, :] + math.sin(angle) * ramp[:, None]
+        along = (along - along.min()) / (along.max() - along.min())
+        canvas = Image.fromarray((start + along[..., None] * (end - start)).astype(np.uint8))
+        draw = ImageDraw.Draw(canvas)
+        middle = tuple(int(v) for v in (start + end) / 2)
+        for _ in range(rng.randint(2, 4)):
+            radius = rng.uniform(6, 16)
+            cx, cy = rng.uniform(radius, size - radius), rng.uniform(radius, size - radius)
+            points = _regular_polygon(rng.choice(SHAPES), cx, cy, radius, rng.uniform(0, 2 * math.pi))
+            draw.polygon([(x * SUPERSAMPLE, y * SUPERSAMPLE) for x, y in points], fill=_colour(rng, middle))
+        target = canvas.resize((size, size), Image.Resampling.BOX)
+        blurred = np.asarray(target.filter(ImageFilter.GaussianBlur(ENHANCEMENT_BLUR)), dtype=np.float32)
+        noise = np.random.default_rng(rng.randint(0, 2**31)).normal(0, ENHANCEMENT_NOISE, blurred.shape)
+        degraded = Image.fromarray(np.clip(np.rint(blurred + noise), 0, 255).astype(np.uint8))
+        path, target_path = f"images/input/pair_{i:04d}.png", f"images/target/pair_{i:04d}.png"
+        degraded.save(root / path)
+        target.save(root / target_path)
+        records.append({"path": path, "width": size, "height": size, "split": fnv1a_split(path), "target": target_path})
+    return _write(root, records, "enhancement", [])

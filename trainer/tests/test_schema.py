@@ -9,7 +9,7 @@ import pytest
 from aip_trainer.errors import UserError
 from aip_trainer.spec import validate_spec
 
-from conftest import cls_spec, run_job
+from conftest import cls_spec, run_job, seg_spec
 
 
 def test_valid_spec_gets_defaults(tmp_path):
@@ -19,11 +19,18 @@ def test_valid_spec_gets_defaults(tmp_path):
     assert spec.device == "cpu"
 
 
+def test_segmentation_spec_takes_one_class(tmp_path):
+    spec = validate_spec(seg_spec(tmp_path, tmp_path / "out", classes=["road"], labelMap={}))
+    assert (spec.task, spec.arch, spec.classes) == ("segmentation", "tiny_unet", ["road"])
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
         (lambda s: s.pop("manifest"), "'manifest' is a required property"),
         (lambda s: s.update(arch="tiny_det"), "job.arch"),
+        (lambda s: s.update(arch="tiny_unet"), "job.arch"),
+        (lambda s: s.update(task="segmentation"), "job.arch"),
         (lambda s: s.update(kind="predict"), "job.kind"),
         (lambda s: s.update(hyper={"epoch": 3}), "'epoch' was unexpected"),
         (lambda s: s.update(hyper={"learningRate": 0}), "job.hyper.learningRate"),
