@@ -47,7 +47,7 @@ describe('flowchart editor in Chromium (Temporal dev server, embedded platform o
     await page.waitForURL(`${base}/flowcharts/new`);
     await page.getByTestId('palette').waitFor();
     // Tasks without an architecture are listed but cannot be added.
-    expect(await page.getByTestId('palette-enhancement').isDisabled()).toBe(true);
+    expect(await page.getByTestId('palette-text_detection').isDisabled()).toBe(true);
     await page.getByTestId('palette-dataset').click();
     await page.getByTestId('panel-dataset').selectOption(datasetId);
     await page.getByTestId('palette-detection').click();
