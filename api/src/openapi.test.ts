@@ -30,6 +30,7 @@ describe('API models, OpenAPI and web app (PGlite, Temporal dev server)', () => 
         'DELETE /api/datasets/{id}',
         'GET /api/datasets/{id}/samples',
         'GET /api/datasets/{id}/files/{*}',
+        'GET /api/datasets/{id}/export',
         'POST /api/flowcharts',
         'GET /api/flowcharts',
         'GET /api/flowcharts/{id}',
