@@ -19,7 +19,7 @@ from torch.utils.data import Dataset
 
 from aip_trainer.images import ImageStore
 from aip_trainer.manifest import Entry
-from aip_trainer.models.recognizers import CLASSIFIER_PREFIX
+from aip_trainer.models.recognizers import CLASSIFIER_PREFIX, HORIZONTAL_STRIDE
 
 log = logging.getLogger(__name__)
 
@@ -42,15 +42,17 @@ def ctc_steps_needed(text: str) -> int:
     return len(text) + sum(a == b for a, b in itertools.pairwise(text))
 
 
-def warn_if_too_long(entries: Sequence[Entry], steps: int) -> None:
+def warn_if_too_long(entries: Sequence[Entry], arch: str, width: int) -> None:
+    steps = width // HORIZONTAL_STRIDE[arch]
     too_long = [entry_text(e) for e in entries if ctc_steps_needed(entry_text(e)) > steps]
     if too_long:
         log.warning(
-            "%d training texts (e.g. %r) need more than the %d time steps the input width gives; "
+            "%d training texts (e.g. %r) need more than the %d time steps of %s's input width; "
             "they teach nothing: raise imageSize (the width is 4 x imageSize)",
             len(too_long),
             too_long[0],
             steps,
+            arch,
         )
 
 

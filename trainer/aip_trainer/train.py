@@ -36,7 +36,6 @@ from aip_trainer.hyper import Hyper, resolve_hyper
 from aip_trainer.images import ImageStore
 from aip_trainer.manifest import Splits, read_manifest, split_entries
 from aip_trainer.models import MIN_BATCH_SIZE, build_deploy, build_network, output_names
-from aip_trainer.models.recognizers import HORIZONTAL_STRIDE
 from aip_trainer.spec import JobSpec
 from aip_trainer.tasks import TaskAdapter, make_adapter
 from aip_trainer.text_recognition import build_charset, entry_text, warn_if_too_long
@@ -174,7 +173,7 @@ class Trainer:
             )
         seed_everything(spec.seed)
         if self.charset is not None:
-            warn_if_too_long(self.splits.train, self.hyper.input_size[1] // HORIZONTAL_STRIDE)
+            warn_if_too_long(self.splits.train, spec.arch, self.hyper.input_size[1])
         self.net = build_network(spec.arch, len(labels), self.hyper.input_size)
         if self.checkpoint:
             self.net.load_state_dict(self.checkpoint["model"])

@@ -21,7 +21,7 @@ from aip_trainer.hyper import resolve_hyper
 from aip_trainer.images import ImageStore, load_image
 from aip_trainer.manifest import read_manifest
 from aip_trainer.models import build_deploy, build_network, output_names
-from aip_trainer.models.recognizers import CLASSIFIER_PREFIX, greedy_decode
+from aip_trainer.models.recognizers import CLASSIFIER_PREFIX, HORIZONTAL_STRIDE, greedy_decode
 from aip_trainer.spec import HyperSpec, validate_spec
 from aip_trainer.tasks import make_adapter
 from aip_trainer.text_recognition import build_charset, ctc_steps_needed, levenshtein, text_metrics
@@ -32,6 +32,7 @@ from synthetic_text import ALPHABET, CHINESE, make_text_recognition
 
 SIZE = (32, 128)
 METRIC_KEYS = {"wordAccuracy", "cer", "testImages", "charsetSize", "examples"}
+# Observed with job seed 0: word accuracy 1.0, CER 0 (seeds 1-3: 0.96, 0.99, 0.93; CER at most 0.016).
 MIN_WORD_ACCURACY = 0.8
 MAX_CER = 0.08
 
@@ -258,6 +259,15 @@ def test_spec_and_defaults(tmp_path):
     assert resolve_hyper("crnn_tiny", HyperSpec(image_size=48), 700, False, False).input_size == (48, 192)
 
 
+@pytest.mark.parametrize(
+    ("arch", "size"), [("crnn_tiny", SIZE), ("crnn_mobilenet_v3_small", SIZE), ("crnn_tiny", (48, 192))]
+)
+def test_one_time_step_per_stride_of_columns(arch, size):
+    net = build_network(arch, 5, size).eval()
+    steps = size[1] // HORIZONTAL_STRIDE[arch]
+    assert net(torch.rand(2, 3, *size) * 255).shape == (2, steps, 6)
+
+
 def _blank_only():
     """A crnn_tiny whose final layer always says blank: it decodes every image to nothing."""
     net = build_network("crnn_tiny", 3, SIZE)
@@ -296,8 +306,6 @@ def test_mobilenet_crnn_trains_evaluates_and_exports(tmp_path):
     store = ImageStore(entries, SIZE)
     torch.manual_seed(0)
     net = build_network("crnn_mobilenet_v3_small", len(charset), SIZE)
-    # The width shrinks 4x only: one time step per 4 input columns.
-    assert net(torch.zeros(2, 3, *SIZE)).shape == (2, SIZE[1] // 4, len(charset) + 1)
     adapter = make_adapter("text_recognition", "crnn_mobilenet_v3_small", charset, torch.device("cpu"))
     batch = adapter.collate([adapter.dataset(store)[i] for i in range(len(store))])
     loss = adapter.train_loss(net.train(), batch, torch.Generator().manual_seed(0))
