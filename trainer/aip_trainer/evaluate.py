@@ -10,7 +10,7 @@ from aip_trainer.device import select_device
 from aip_trainer.errors import UserError
 from aip_trainer.events import EventWriter
 from aip_trainer.images import ImageStore
-from aip_trainer.manifest import read_manifest
+from aip_trainer.manifest import read_manifest, usable_image
 from aip_trainer.models import build_deploy, build_network
 from aip_trainer.spec import JobSpec
 from aip_trainer.tasks import make_adapter
@@ -33,14 +33,7 @@ def run_evaluate(spec: JobSpec, events: EventWriter) -> None:
     entries = read_manifest(spec)
     split = next((name for name in ("test", "val", "train") if any(e.split == name for e in entries)), None)
     if split is None:
-        wanted = (
-            "with a target image"
-            if spec.task == "enhancement"
-            else "with a text"
-            if spec.task == "text_recognition"
-            else f"labelled with one of {spec.classes}"
-        )
-        raise UserError(f"the manifest {spec.manifest} has no image {wanted}")
+        raise UserError(f"the manifest {spec.manifest} has no image {usable_image(spec)}")
     if split != "test":
         log.warning("the manifest has no test images; evaluating on its %s images", split)
     held_out = [e for e in entries if e.split == split]

@@ -136,6 +136,15 @@ def _polygons(record: dict[str, Any], mapper: LabelMapper, where: str) -> tuple[
     return tuple(polygons)
 
 
+def usable_image(spec: JobSpec) -> str:
+    """What an image needs to count for this job, for messages: "no image {usable_image(spec)}"."""
+    if spec.task == "enhancement":
+        return "with a target image"
+    if spec.task == "text_recognition":
+        return "with a text"
+    return f"labelled with one of {spec.classes} (directly or through labelMap)"
+
+
 def read_manifest(spec: JobSpec) -> list[Entry]:
     """All usable images of the manifest, labels mapped to ``spec.classes``."""
     try:

@@ -34,7 +34,7 @@ from aip_trainer.events import EventWriter
 from aip_trainer.export import export_onnx, verify_onnx
 from aip_trainer.hyper import Hyper, resolve_hyper
 from aip_trainer.images import ImageStore
-from aip_trainer.manifest import Splits, read_manifest, split_entries
+from aip_trainer.manifest import Splits, read_manifest, split_entries, usable_image
 from aip_trainer.models import MIN_BATCH_SIZE, build_deploy, build_network, output_names
 from aip_trainer.spec import JobSpec
 from aip_trainer.tasks import TaskAdapter, make_adapter
@@ -129,14 +129,7 @@ def _compatible_checkpoint(spec: JobSpec, charset: list[str] | None) -> dict[str
 
 def _check_splits(splits: Splits, spec: JobSpec) -> None:
     if not splits.train:
-        wanted = (
-            "with a target image"
-            if spec.task == "enhancement"
-            else "with a text"
-            if spec.task == "text_recognition"
-            else f"labelled with one of {spec.classes} (directly or through labelMap)"
-        )
-        raise UserError(f"no training images: the manifest {spec.manifest} has no 'train' image {wanted}")
+        raise UserError(f"no training images: the manifest {spec.manifest} has no 'train' image {usable_image(spec)}")
     if not splits.val:
         raise UserError("at least 2 training images are needed (one is held out for validation)")
     if spec.task == "classification":

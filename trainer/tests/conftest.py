@@ -84,48 +84,41 @@ def seg_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def cls_spec(data: Path, output: Path, **extra: Any) -> dict[str, Any]:
+def job_spec(data: Path, output: Path, job: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """A CPU train job on the canonical dataset in ``data``: ``job`` (task, arch, classes …) and then
+    ``extra``, which overrides any field."""
     return {
         "kind": "train",
-        "task": "classification",
-        "arch": "tiny_cnn",
-        "classes": SHAPES,
         "manifest": str(data / "manifest.jsonl"),
         "imageRoot": str(data),
         "output": str(output),
         "device": "cpu",
         "seed": 0,
+        **job,
         **extra,
     }
+
+
+COARSE = {"circle": "round", "square": "angular", "triangle": "angular"}
+
+
+def cls_spec(data: Path, output: Path, **extra: Any) -> dict[str, Any]:
+    return job_spec(data, output, {"task": "classification", "arch": "tiny_cnn", "classes": SHAPES}, extra)
 
 
 def det_spec(data: Path, output: Path, **extra: Any) -> dict[str, Any]:
-    return {
-        "kind": "train",
-        "task": "detection",
-        "arch": "tiny_det",
-        "classes": ["round", "angular"],
-        "labelMap": {"circle": "round", "square": "angular", "triangle": "angular"},
-        "manifest": str(data / "manifest.jsonl"),
-        "imageRoot": str(data),
-        "output": str(output),
-        "device": "cpu",
-        "seed": 0,
-        **extra,
-    }
+    job = {"task": "detection", "arch": "tiny_det", "classes": ["round", "angular"], "labelMap": COARSE}
+    return job_spec(data, output, job, extra)
 
 
 def seg_spec(data: Path, output: Path, **extra: Any) -> dict[str, Any]:
-    return {
-        "kind": "train",
-        "task": "segmentation",
-        "arch": "tiny_unet",
-        "classes": ["round", "angular"],
-        "labelMap": {"circle": "round", "square": "angular", "triangle": "angular"},
-        "manifest": str(data / "manifest.jsonl"),
-        "imageRoot": str(data),
-        "output": str(output),
-        "device": "cpu",
-        "seed": 0,
-        **extra,
-    }
+    job = {"task": "segmentation", "arch": "tiny_unet", "classes": ["round", "angular"], "labelMap": COARSE}
+    return job_spec(data, output, job, extra)
+
+
+def enh_spec(data: Path, output: Path, **extra: Any) -> dict[str, Any]:
+    return job_spec(data, output, {"task": "enhancement", "arch": "unet_enhance_tiny", "classes": []}, extra)
+
+
+def text_spec(data: Path, output: Path, **extra: Any) -> dict[str, Any]:
+    return job_spec(data, output, {"task": "text_recognition", "arch": "crnn_tiny", "classes": []}, extra)

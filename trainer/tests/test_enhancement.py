@@ -22,7 +22,7 @@ from aip_trainer.models import build_deploy, build_network, output_names
 from aip_trainer.spec import validate_spec
 from aip_trainer.tasks import make_adapter
 
-from conftest import run_job
+from conftest import enh_spec, run_job
 from synthetic import make_enhancement
 
 IMAGE_SIZE = 64
@@ -31,21 +31,6 @@ EPOCHS = 12
 MIN_PSNR_GAIN_DB = 3.0
 MIN_SSIM_GAIN = 0.3
 METRIC_KEYS = {"psnr", "ssim", "inputPsnr", "inputSsim", "testImages"}
-
-
-def enh_spec(data, output, **extra):
-    return {
-        "kind": "train",
-        "task": "enhancement",
-        "arch": "unet_enhance_tiny",
-        "classes": [],
-        "manifest": str(data / "manifest.jsonl"),
-        "imageRoot": str(data),
-        "output": str(output),
-        "device": "cpu",
-        "seed": 0,
-        **extra,
-    }
 
 
 def skimage_quality(image: np.ndarray, target: np.ndarray) -> tuple[float, float]:

@@ -27,7 +27,7 @@ from aip_trainer.tasks import make_adapter
 from aip_trainer.text_recognition import build_charset, ctc_steps_needed, levenshtein, text_metrics
 from aip_trainer.warm_start import load_initial_weights
 
-from conftest import run_job
+from conftest import run_job, text_spec
 from synthetic_text import ALPHABET, CHINESE, make_text_recognition
 
 SIZE = (32, 128)
@@ -35,21 +35,6 @@ METRIC_KEYS = {"wordAccuracy", "cer", "testImages", "charsetSize", "examples"}
 # Observed with job seed 0: word accuracy 1.0, CER 0 (seeds 1-3: 0.96, 0.99, 0.93; CER at most 0.016).
 MIN_WORD_ACCURACY = 0.8
 MAX_CER = 0.08
-
-
-def text_spec(data, output, **extra):
-    return {
-        "kind": "train",
-        "task": "text_recognition",
-        "arch": "crnn_tiny",
-        "classes": [],
-        "manifest": str(data / "manifest.jsonl"),
-        "imageRoot": str(data),
-        "output": str(output),
-        "device": "cpu",
-        "seed": 0,
-        **extra,
-    }
 
 
 @pytest.fixture(scope="module")
