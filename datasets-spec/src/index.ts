@@ -44,6 +44,20 @@ export { checkTextRecognition, parseTextLines, type TextLine } from './formats/t
 export { checkPolygon, checkSegmentation, checkTextDetection, parsePolygon, selfIntersects, type LabelPolygon, type LabelShape } from './formats/shapes.ts';
 export { checkEnhancement, isEnhancementLayout } from './formats/enhancement.ts';
 export { checkRefinery, checkUnlabeled } from './formats/unlabeled.ts';
-export { area, boundsOf, clipPolygon, intersectRegion, iou, matchByIou, withoutRepeats, type Rect, type Region } from './derived/geometry.ts';
+export {
+  area,
+  boundsOf,
+  clipPolygon,
+  intersectRegion,
+  iou,
+  matchByIou,
+  matchPolygonsByIou,
+  polygonArea,
+  polygonIou,
+  withoutRepeats,
+  type Points,
+  type Rect,
+  type Region,
+} from './derived/geometry.ts';
 export { labelsInRegion, objectsOf, scaleLabels, type LabeledObject, type RegionLabels, type RegionOptions } from './derived/carry.ts';
 export { DerivedDatasetWriter, type DerivedDatasetOptions, type DerivedItem, type RawImage } from './derived/writer.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { signedArea2 } from '../manifest.ts';
-import { area, boundsOf, clipPolygon, intersectRegion, iou, matchByIou } from './geometry.ts';
+import { area, boundsOf, clipPolygon, intersectRegion, iou, matchByIou, matchPolygonsByIou, polygonArea, polygonIou } from './geometry.ts';
 
 describe('iou', () => {
   it('is 1 for identical boxes and 0 for disjoint ones', () => {
@@ -58,5 +58,38 @@ describe('intersectRegion', () => {
     const region = { left: 10, top: 10, width: 20, height: 20 };
     expect(intersectRegion({ x1: 0, y1: 15, x2: 15, y2: 40 }, region)).toEqual({ x1: 10, y1: 15, x2: 15, y2: 30 });
     expect(intersectRegion({ x1: 0, y1: 0, x2: 10, y2: 10 }, region)).toBeNull();
+  });
+});
+
+describe('polygonIou', () => {
+  const square = (x: number, y: number, side: number): [number, number][] => [[x, y], [x + side, y], [x + side, y + side], [x, y + side]];
+
+  it('agrees with box IoU for axis-aligned rectangles, whichever way either turns', () => {
+    const a = square(0, 0, 10);
+    const b = square(5, 0, 10);
+    expect(polygonIou(a, b)).toBeCloseTo(iou({ x1: 0, y1: 0, x2: 10, y2: 10 }, { x1: 5, y1: 0, x2: 15, y2: 10 }), 12);
+    expect(polygonIou([...a].reverse(), b)).toBeCloseTo(1 / 3, 12);
+    expect(polygonIou(a, [...b].reverse())).toBeCloseTo(1 / 3, 12);
+  });
+
+  it('measures a rotated rectangle against a non-convex outline exactly', () => {
+    // A 45°-rotated square of area 50 centred on (5, 5) against an L of area 75 (the 10×10 square
+    // minus its top-right quarter): the diamond loses the triangle (5,0), (10,5), (5,5) of area 12.5.
+    const diamond: [number, number][] = [[5, 0], [10, 5], [5, 10], [0, 5]];
+    const ell: [number, number][] = [[0, 0], [5, 0], [5, 5], [10, 5], [10, 10], [0, 10]];
+    expect(polygonArea(ell)).toBe(75);
+    const inter = 50 - 12.5;
+    expect(polygonIou(diamond, ell)).toBeCloseTo(inter / (50 + 75 - inter), 12);
+  });
+
+  it('is 0 for disjoint polygons and 1 for the same one', () => {
+    expect(polygonIou(square(0, 0, 4), square(10, 10, 4))).toBe(0);
+    expect(polygonIou(square(0, 0, 4), square(0, 0, 4))).toBe(1);
+  });
+
+  it('matches lines to outlines one to one, best overlap first', () => {
+    const truths = [square(0, 0, 10), square(20, 0, 10)];
+    const predictions = [square(21, 0, 10), square(1, 0, 10), square(0, 40, 10)];
+    expect(matchPolygonsByIou(predictions, truths)).toEqual(new Map([[0, 1], [1, 0]]));
   });
 });

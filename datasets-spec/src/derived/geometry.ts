@@ -1,4 +1,6 @@
 /** Box and polygon arithmetic for derived datasets (crops, carried labels) and cascade evaluation. */
+import { signedArea2 } from '../manifest.ts';
+
 export interface Rect {
   x1: number;
   y1: number;
@@ -24,10 +26,22 @@ export function matchByIou<P extends Rect, T extends Rect>(
   truths: T[],
   threshold = 0.5,
 ): Map<number, number> {
+  return matchGreedy(predictions, truths, iou, threshold);
+}
+
+/**
+ * `matchByIou` for polygons: text lines (a detector's rotated rectangles, convex) against labeled
+ * outlines (any simple polygon), by `polygonIou`.
+ */
+export function matchPolygonsByIou(predictions: Points[], truths: Points[], threshold = 0.5): Map<number, number> {
+  return matchGreedy(predictions, truths, polygonIou, threshold);
+}
+
+function matchGreedy<P, T>(predictions: P[], truths: T[], overlap: (p: P, t: T) => number, threshold: number): Map<number, number> {
   const pairs: Array<{ p: number; t: number; score: number }> = [];
   predictions.forEach((p, pi) =>
     truths.forEach((t, ti) => {
-      const score = iou(p, t);
+      const score = overlap(p, t);
       if (score >= threshold) pairs.push({ p: pi, t: ti, score });
     }),
   );
@@ -40,6 +54,52 @@ export function matchByIou<P extends Rect, T extends Rect>(
     usedTruths.add(pair.t);
   }
   return matched;
+}
+
+export type Points = readonly (readonly [number, number])[];
+
+/** The area inside a simple polygon (shoelace), whichever way it turns. */
+export function polygonArea(points: Points): number {
+  return Math.abs(signedArea2(points)) / 2;
+}
+
+/**
+ * Intersection over union of two simple polygons, the first of them **convex** (a detector's
+ * rectangle): the second is clipped by each edge of the first (Sutherland–Hodgman), which measures
+ * their common area exactly for a convex clipper even when the clipped polygon is not convex.
+ */
+export function polygonIou(convex: Points, other: Points): number {
+  const inter = polygonArea(clipByConvex(other, convex));
+  const union = polygonArea(convex) + polygonArea(other) - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+function clipByConvex(subject: Points, clip: Points): [number, number][] {
+  // Inside = on the polygon's own side of each edge, whichever way it turns.
+  const turn = Math.sign(signedArea2(clip)) || 1;
+  let current: [number, number][] = subject.map(([x, y]) => [x, y]);
+  for (let i = 0; i < clip.length && current.length > 0; i++) {
+    const a = clip[i]!;
+    const b = clip[(i + 1) % clip.length]!;
+    const side = (p: readonly [number, number]) => turn * ((b[0] - a[0]) * (p[1] - a[1]) - (b[1] - a[1]) * (p[0] - a[0]));
+    const next: [number, number][] = [];
+    current.forEach((point, index) => {
+      const previous = current[(index + current.length - 1) % current.length]!;
+      const [sp, sq] = [side(previous), side(point)];
+      if (sq >= 0) {
+        if (sp < 0) next.push(lerp(previous, point, sp / (sp - sq)));
+        next.push(point);
+      } else if (sp >= 0) {
+        next.push(lerp(previous, point, sp / (sp - sq)));
+      }
+    });
+    current = next;
+  }
+  return current;
+}
+
+function lerp(a: readonly [number, number], b: readonly [number, number], t: number): [number, number] {
+  return [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t];
 }
 
 /** An integer pixel region of an image, as a crop cuts it (serving's `cropRegion`). */
