@@ -13,6 +13,7 @@ import torch
 
 from aip_trainer.errors import UserError
 from aip_trainer.models import ARCH_TASK, normalization, output_names
+from aip_trainer.text_detection import DECODE
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,8 @@ def model_json(model: ModelFile, parameters: int) -> dict[str, Any]:
         description["charset"] = model.charset
     if model.task == "detection":
         description["scoreThreshold"] = DETECTION_SCORE_THRESHOLD
+    if model.task == "text_detection":
+        description["textDetection"] = DECODE.to_json()  # how to decode ``prob`` into text regions
     description["normalization"] = normalization(model.arch)
     description["parameters"] = parameters
     return description

@@ -1,7 +1,10 @@
 """Light, label-safe augmentation on float batches (0..255): colour jitter, small shifts, h-flips
-(detection boxes and segmentation masks flip with their images)."""
+(detection boxes and segmentation masks flip with their images), turns and zooms (per-pixel target
+maps turn with their images)."""
 
 from __future__ import annotations
+
+import math
 
 import torch
 import torch.nn.functional as F
@@ -55,3 +58,30 @@ def hflip_segmentation(
     """Mirrors half of the images left-right, masks [N,H,W] with them."""
     flip = (torch.rand(images.shape[0], generator=gen) < 0.5).to(images.device).view(-1, 1, 1)
     return torch.where(flip[:, None], images.flip(-1), images), torch.where(flip, masks.flip(-1), masks)
+
+
+def random_turn_and_zoom(
+    images: torch.Tensor, maps: torch.Tensor, gen: torch.Generator, max_degrees: float, zoom: tuple[float, float]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Turns each image by up to ±``max_degrees``, zooms it by a factor in ``zoom`` and shifts it by
+    up to a tenth of its size, ``maps`` [N,C,H,W] (per-pixel targets) with it; bilinear, 0 outside
+    the source. Maps of 0/1 come out blurred along their edges: the caller binarizes them."""
+    n, _, height, width = images.shape
+    angle = (torch.rand(n, generator=gen) * 2 - 1) * math.radians(max_degrees)
+    factor = torch.empty(n).uniform_(zoom[0], zoom[1], generator=gen)
+    shift = (torch.rand(n, 2, generator=gen) * 2 - 1) * 0.2
+    cos, sin = torch.cos(angle) / factor, torch.sin(angle) / factor
+    # Output pixel -> source pixel, in grid_sample's -1..1 coordinates along each side.
+    theta = torch.stack(
+        [
+            torch.stack([cos, -sin * height / width, shift[:, 0]], dim=1),
+            torch.stack([sin * width / height, cos, shift[:, 1]], dim=1),
+        ],
+        dim=1,
+    ).to(images.device, images.dtype)
+    grid = F.affine_grid(theta, [n, 1, height, width], align_corners=False)
+
+    def warp(x: torch.Tensor) -> torch.Tensor:
+        return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+    return warp(images), warp(maps)

@@ -31,8 +31,13 @@ ARCH_DEFAULTS: dict[str, ArchDefaults] = {
     "tiny_cnn": ArchDefaults(64, 64, 16, 128, 3e-3, 4_000, 100_000),
     "resnet18": ArchDefaults(128, 224, 32, 64, 1e-3, 4_000, 150_000),
     "mobilenet_v3_small": ArchDefaults(128, 224, 32, 64, 2e-3, 4_000, 150_000),
+    "efficientnet_b0": ArchDefaults(128, 224, 16, 32, 1e-3, 3_000, 150_000),
+    "resnet50": ArchDefaults(128, 224, 16, 32, 1e-3, 2_000, 150_000),
     "tiny_det": ArchDefaults(128, 128, 16, 32, 2e-3, 7_000, 60_000),
     "fasterrcnn_mobilenet_v3_large_320_fpn": ArchDefaults(320, 320, 4, 8, 2e-4, 1_500, 60_000),
+    "retinanet_resnet50_fpn_v2": ArchDefaults(256, 512, 2, 8, 1e-4, 600, 60_000),
+    "fcos_resnet50_fpn": ArchDefaults(256, 512, 2, 8, 1e-4, 600, 60_000),
+    "ssdlite320_mobilenet_v3_large": ArchDefaults(320, 320, 8, 32, 1e-3, 2_000, 100_000),
     "tiny_unet": ArchDefaults(128, 256, 8, 32, 3e-3, 5_000, 60_000),
     "lraspp_mobilenet_v3_large": ArchDefaults(256, 512, 8, 16, 1e-3, 1_500, 60_000),
     "deeplabv3_mobilenet_v3_large": ArchDefaults(256, 512, 4, 16, 5e-4, 1_000, 60_000),
@@ -40,6 +45,8 @@ ARCH_DEFAULTS: dict[str, ArchDefaults] = {
     "unet_enhance": ArchDefaults(128, 256, 4, 16, 1e-3, 1_000, 60_000),
     "crnn_tiny": ArchDefaults(32, 32, 16, 64, 3e-3, 6_000, 100_000, width_factor=4),
     "crnn_mobilenet_v3_small": ArchDefaults(32, 32, 16, 64, 1e-3, 4_000, 150_000, width_factor=4),
+    "tiny_dbnet": ArchDefaults(256, 640, 4, 16, 3e-3, 3_000, 60_000),
+    "dbnet_mobilenet_v3_large": ArchDefaults(320, 640, 4, 16, 1e-3, 1_500, 60_000),
 }
 
 EPOCH_RANGE_CPU = (3, 40)

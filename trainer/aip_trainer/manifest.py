@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -50,6 +51,8 @@ class Entry:
     split: str
     label: int = -1
     boxes: tuple[Box, ...] = field(default_factory=tuple)
+    # Segmentation: the labelled polygons; text detection: every text region (label 0), rectangles
+    # as 4-point polygons.
     polygons: tuple[Polygon, ...] = field(default_factory=tuple)
     # Enhancement: the paired target image (its manifest path and file).
     target: str | None = None
@@ -91,7 +94,10 @@ def _safe_path(path: str, where: str) -> str:
     return path
 
 
-def _boxes(record: dict[str, Any], mapper: LabelMapper, width: int, height: int, where: str) -> tuple[Box, ...]:
+Mapper = Callable[[str], int | None]
+
+
+def _boxes(record: dict[str, Any], mapper: Mapper, width: int, height: int, where: str) -> tuple[Box, ...]:
     raw = record.get("boxes")
     if not isinstance(raw, list):
         raise UserError(f"{where}: field 'boxes' must be a list")
@@ -116,7 +122,7 @@ def _boxes(record: dict[str, Any], mapper: LabelMapper, width: int, height: int,
     return tuple(boxes)
 
 
-def _polygons(record: dict[str, Any], mapper: LabelMapper, where: str) -> tuple[Polygon, ...]:
+def _polygons(record: dict[str, Any], mapper: Mapper, where: str) -> tuple[Polygon, ...]:
     raw = record.get("polygons")
     if not isinstance(raw, list):
         raise UserError(f"{where}: field 'polygons' must be a list")
@@ -136,12 +142,30 @@ def _polygons(record: dict[str, Any], mapper: LabelMapper, where: str) -> tuple[
     return tuple(polygons)
 
 
+def _text_regions(record: dict[str, Any], width: int, height: int, where: str) -> tuple[Polygon, ...]:
+    """Text detection: every polygon and every rectangle, as the 4-point polygon (x1,y1), (x2,y1),
+    (x2,y2), (x1,y2), whatever its label (the text: one implicit class); a missing list means none
+    of that kind."""
+    lists = {key: record.get(key, []) for key in ("polygons", "boxes")}
+
+    def text(_label: str) -> int:
+        return 0
+
+    rectangles = tuple(
+        Polygon(((b.x1, b.y1), (b.x2, b.y1), (b.x2, b.y2), (b.x1, b.y2)), 0)
+        for b in _boxes(lists, text, width, height, where)
+    )
+    return _polygons(lists, text, where) + rectangles
+
+
 def usable_image(spec: JobSpec) -> str:
     """What an image needs to count for this job, for messages: "no image {usable_image(spec)}"."""
     if spec.task == "enhancement":
         return "with a target image"
     if spec.task == "text_recognition":
         return "with a text"
+    if spec.task == "text_detection":
+        return "with 'polygons' or 'boxes' (empty lists for an image without text)"
     return f"labelled with one of {spec.classes} (directly or through labelMap)"
 
 
@@ -197,6 +221,11 @@ def read_manifest(spec: JobSpec) -> list[Entry]:
             if not text:
                 raise UserError(f"{where}: field 'text' must not be empty")
             entries.append(Entry(**base, text=text))
+        elif spec.task == "text_detection":
+            if "polygons" not in record and "boxes" not in record:
+                skipped += 1  # an unlabeled image says nothing about where text is
+                continue
+            entries.append(Entry(**base, polygons=_text_regions(record, width, height, where)))
         else:
             if "boxes" not in record:
                 skipped += 1  # an unlabeled image says nothing about where objects are

@@ -15,7 +15,7 @@ from aip_trainer.errors import UserError
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "job-spec.schema.json"
 
 Kind = Literal["train", "evaluate"]
-Task = Literal["classification", "detection", "segmentation", "enhancement", "text_recognition"]
+Task = Literal["classification", "detection", "segmentation", "enhancement", "text_recognition", "text_detection"]
 Device = Literal["auto", "cpu", "cuda"]
 
 

@@ -1,7 +1,8 @@
 """Per-task training and evaluation: data, loss, evaluation and ONNX parity rules.
 
 The training loop (train.py) is task-agnostic; everything that differs between classification,
-detection, segmentation, enhancement and text recognition lives behind ``TaskAdapter``.
+detection, segmentation, enhancement, text recognition and text detection lives behind
+``TaskAdapter``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import Dataset
 
-from aip_trainer.augment import color_jitter, hflip_detection, hflip_segmentation, random_shift
+from aip_trainer.augment import (
+    color_jitter,
+    hflip_detection,
+    hflip_segmentation,
+    random_shift,
+    random_turn_and_zoom,
+)
 from aip_trainer.enhance import (
     EnhancementData,
     QualitySums,
@@ -37,13 +44,21 @@ from aip_trainer.images import (
     collate_segmentation,
 )
 from aip_trainer.metrics import Detections, classification_metrics, detection_metrics, segmentation_metrics
-from aip_trainer.models import FASTERRCNN
+from aip_trainer.models.dbnet import db_loss
+from aip_trainer.models.detectors import TORCHVISION_DETECTORS
 from aip_trainer.models.enhancers import enhance_unclamped
-from aip_trainer.models.fasterrcnn import fasterrcnn_loss
 from aip_trainer.models.normalize import Normalize
 from aip_trainer.models.recognizers import ctc_loss
-from aip_trainer.models.segmenters import segmentation_logits, segmentation_loss
+from aip_trainer.models.segmenters import class_weights, segmentation_logits, segmentation_loss
 from aip_trainer.models.tiny_det import tiny_det_loss
+from aip_trainer.text_detection import DECODE, decode
+from aip_trainer.text_detection_metrics import text_detection_metrics
+from aip_trainer.text_detection_targets import (
+    SHRUNK,
+    THRESHOLD_MASK,
+    TextDetectionData,
+    collate_text_detection,
+)
 from aip_trainer.text_recognition import (
     TextRecognitionData,
     collate_text,
@@ -147,8 +162,8 @@ class DetectionAdapter(TaskAdapter):
         images = images.to(self.device)
         boxes = [b.to(self.device) for b in boxes]
         labels = [lab.to(self.device) for lab in labels]
-        if self.arch == FASTERRCNN:
-            return fasterrcnn_loss(net, images, boxes, labels)  # type: ignore[arg-type]
+        if self.arch in TORCHVISION_DETECTORS:
+            return TORCHVISION_DETECTORS[self.arch].loss(net, images, boxes, labels)
         heat, sides = net(self.normalize(images))
         return tiny_det_loss(heat, sides, boxes, labels)
 
@@ -186,8 +201,25 @@ class SegmentationAdapter(TaskAdapter):
     # Argmax ties (at class boundaries) may break differently in ONNX Runtime.
     PARITY_MIN_AGREEMENT = 0.995
 
+    # Pixel frequencies for the loss's class weights: counted on at most this many training masks.
+    WEIGHT_SAMPLE = 1000
+
+    def __init__(self, arch: str, classes: list[str], device: torch.device) -> None:
+        super().__init__(arch, classes, device)
+        self._weights: WeakKeyDictionary[ImageStore, torch.Tensor] = WeakKeyDictionary()
+        self.class_weights: torch.Tensor | None = None
+
     def dataset(self, store: ImageStore) -> Dataset[Any]:
-        return SegmentationData(store)
+        # train.py asks for the training store's dataset only: its masks set the loss's weights.
+        data = SegmentationData(store)
+        if store not in self._weights:
+            step = max(1, len(data) // self.WEIGHT_SAMPLE)
+            counts = torch.zeros(len(self.classes) + 1, dtype=torch.int64)
+            for i in range(0, len(data), step):
+                counts += torch.bincount(data[i][1].reshape(-1), minlength=len(counts))
+            self._weights[store] = class_weights(counts).to(self.device)
+        self.class_weights = self._weights[store]
+        return data
 
     @property
     def collate(self) -> Callable[[list[Any]], Any]:
@@ -197,7 +229,7 @@ class SegmentationAdapter(TaskAdapter):
         images, masks = batch
         images = color_jitter(images.to(self.device).float(), gen)
         images, masks = hflip_segmentation(images, masks.to(self.device), gen)
-        return segmentation_loss(segmentation_logits(net, self.normalize(images)), masks)
+        return segmentation_loss(segmentation_logits(net, self.normalize(images)), masks, self.class_weights)
 
     @torch.no_grad()
     def evaluate(self, deploy: nn.Module, store: ImageStore) -> Evaluation:
@@ -307,12 +339,66 @@ class TextRecognitionAdapter(TaskAdapter):
         return f"scores differ by up to {diff:.2e}" if diff > self.PARITY_MAX_SCORE_DIFF else None
 
 
+class TextDetectionAdapter(TaskAdapter):
+    metric_name = "hmean"
+    EVAL_BATCH = 16
+    # Probabilities on 0..1: a pixel can only flip sides of a threshold it already lies on.
+    PARITY_MAX_DIFF = 1e-3
+    # Words lie at any angle: turns up to 10 degrees and zooms keep the model from learning a few.
+    MAX_TURN_DEGREES = 10.0
+    ZOOM = (0.8, 1.25)
+
+    def dataset(self, store: ImageStore) -> Dataset[Any]:
+        return TextDetectionData(store, DECODE.unclip_ratio)
+
+    @property
+    def collate(self) -> Callable[[list[Any]], Any]:
+        return collate_text_detection
+
+    def train_loss(self, net: nn.Module, batch: Any, gen: torch.Generator) -> torch.Tensor:
+        images, targets = batch
+        images = color_jitter(images.to(self.device).float(), gen)
+        images, targets = random_turn_and_zoom(images, targets.to(self.device), gen, self.MAX_TURN_DEGREES, self.ZOOM)
+        # The warp blurs the 0/1 maps' edges; the threshold map is a distance and stays as it is.
+        for binary in (SHRUNK, THRESHOLD_MASK):
+            targets[:, binary] = (targets[:, binary] > 0.5).float()
+        prob_logits, threshold_logits = net(self.normalize(images))
+        return db_loss(prob_logits, threshold_logits, targets)
+
+    @torch.no_grad()
+    def evaluate(self, deploy: nn.Module, store: ImageStore) -> Evaluation:
+        data = self.dataset(store)
+        truth, predicted = [], []
+        overlap, total = 0.0, 0.0
+        for start in range(0, len(store), self.EVAL_BATCH):
+            indices = range(start, min(start + self.EVAL_BATCH, len(store)))
+            images, targets = collate_text_detection([data[i] for i in indices])
+            probs = deploy(images.to(self.device).float()).cpu()
+            shrunk = targets[:, SHRUNK]
+            overlap += float((probs * shrunk).sum())
+            total += float(probs.sum() + shrunk.sum())
+            for i, prob in zip(indices, probs.numpy(), strict=True):
+                entry = store.entries[i]
+                truth.append([polygon.points for polygon in entry.polygons])
+                predicted.append([region.points for region in decode(prob, entry.width, entry.height)])
+        metrics = text_detection_metrics(truth, predicted)
+        # Tie-breaker, and a signal while no region is found yet: soft Dice of P and its target.
+        return Evaluation(metrics, (metrics["hmean"], 2 * overlap / max(total, 1e-6)))
+
+    def parity_problem(self, expected: list[np.ndarray], actual: list[np.ndarray]) -> str | None:
+        if actual[0].shape != expected[0].shape or actual[0].dtype != np.float32:
+            return f"prob {actual[0].dtype} {actual[0].shape} != float32 {expected[0].shape}"
+        diff = float(np.abs(actual[0] - expected[0]).max())
+        return f"probabilities differ by up to {diff:.2e}" if diff > self.PARITY_MAX_DIFF else None
+
+
 ADAPTERS: dict[str, type[TaskAdapter]] = {
     "classification": ClassificationAdapter,
     "detection": DetectionAdapter,
     "segmentation": SegmentationAdapter,
     "enhancement": EnhancementAdapter,
     "text_recognition": TextRecognitionAdapter,
+    "text_detection": TextDetectionAdapter,
 }
 
 

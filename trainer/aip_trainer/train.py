@@ -255,7 +255,10 @@ class Trainer:
                         loss=round(loss_sum / step, 5),
                         etaSeconds=round((now - started) / steps_done * remaining, 1),
                     )
-            evaluation = self.adapter.evaluate(build_deploy(self.spec.arch, self.net, hyper.input_size), self.val_store)
+            # The wrapper's own buffers (normalization, box scale) are made on the CPU: move them
+            # to the network's device, or a GPU job fails at its first validation.
+            deploy = build_deploy(self.spec.arch, self.net, hyper.input_size).to(self.device)
+            evaluation = self.adapter.evaluate(deploy, self.val_store)
             best = self.stopping.update(epoch, evaluation.score, self.net)
             self._save_checkpoint(epoch)
             metric = evaluation.score[0]

@@ -122,3 +122,7 @@ def enh_spec(data: Path, output: Path, **extra: Any) -> dict[str, Any]:
 
 def text_spec(data: Path, output: Path, **extra: Any) -> dict[str, Any]:
     return job_spec(data, output, {"task": "text_recognition", "arch": "crnn_tiny", "classes": []}, extra)
+
+
+def textdet_spec(data: Path, output: Path, **extra: Any) -> dict[str, Any]:
+    return job_spec(data, output, {"task": "text_detection", "arch": "tiny_dbnet", "classes": []}, extra)

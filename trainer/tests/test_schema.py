@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
 from aip_trainer.errors import UserError
+from aip_trainer.hyper import ARCH_DEFAULTS
+from aip_trainer.models import ARCH_TASK
 from aip_trainer.spec import validate_spec
 
-from conftest import cls_spec, run_job, seg_spec
+from conftest import TRAINER_ROOT, cls_spec, run_job, seg_spec
 
 
 def test_valid_spec_gets_defaults(tmp_path):
@@ -47,8 +50,18 @@ def test_invalid_specs_are_rejected(tmp_path, change, expected):
     assert expected in str(raised.value)
 
 
+def test_schema_offers_each_registered_arch_for_its_task():
+    schema = json.loads((TRAINER_ROOT / "job-spec.schema.json").read_text(encoding="utf-8"))
+    assert set(schema["properties"]["arch"]["enum"]) == set(ARCH_TASK)
+    for rule in schema["allOf"]:
+        task = rule["if"]["properties"].get("task", {}).get("const")
+        if task is not None:
+            assert set(rule["then"]["properties"]["arch"]["enum"]) == {a for a, t in ARCH_TASK.items() if t == task}
+    assert set(ARCH_DEFAULTS) >= set(ARCH_TASK)
+
+
 def test_cli_reports_invalid_spec_as_user_error(tmp_path):
-    spec = cls_spec(tmp_path, tmp_path / "out", arch="resnet50")
+    spec = cls_spec(tmp_path, tmp_path / "out", arch="resnet101")
     result = run_job(tmp_path, spec, timeout=60)
     assert result.code == 2
     assert len(result.events) == 1

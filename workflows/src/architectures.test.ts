@@ -22,6 +22,6 @@ describe('architectures', () => {
       if (isTaskSupported(task)) expect(ARCHITECTURES[task].options.map((a) => a.id)).toContain(def);
       else expect(def).toBeNull();
     }
-    expect(TASK_TYPES.filter(isTaskSupported)).toEqual(['classification', 'detection', 'text_recognition', 'segmentation', 'enhancement']);
+    expect(TASK_TYPES.filter(isTaskSupported)).toEqual([...TASK_TYPES]);
   });
 });

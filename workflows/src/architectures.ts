@@ -28,6 +28,14 @@ export const ARCHITECTURES: Readonly<Record<TaskType, TaskArchitectures>> = {
         id: 'mobilenet_v3_small',
         description: 'Compact network built for phones and small devices; a good accuracy/speed balance.',
       },
+      {
+        id: 'efficientnet_b0',
+        description: 'EfficientNet-B0: high accuracy for its size on real photos; best trained on a GPU.',
+      },
+      {
+        id: 'resnet50',
+        description: 'ResNet-50, the widely used larger network: most accurate on real photos, slower; best trained on a GPU.',
+      },
     ],
   },
   detection: {
@@ -38,9 +46,33 @@ export const ARCHITECTURES: Readonly<Record<TaskType, TaskArchitectures>> = {
         id: 'fasterrcnn_mobilenet_v3_large_320_fpn',
         description: 'Faster R-CNN with a mobile backbone; more accurate on real photos, best trained on a GPU.',
       },
+      {
+        id: 'retinanet_resnet50_fpn_v2',
+        description: 'RetinaNet: a large, accurate detector for real photos, good with many small objects; best trained on a GPU.',
+      },
+      {
+        id: 'fcos_resnet50_fpn',
+        description: 'FCOS: a large, accurate detector for real photos that copes well with unusually shaped objects; best trained on a GPU.',
+      },
+      {
+        id: 'ssdlite320_mobilenet_v3_large',
+        description: 'SSDlite: a light, fast detector for real photos, made for phones and small devices; best trained on a GPU.',
+      },
     ],
   },
-  text_detection: { default: null, options: [] },
+  text_detection: {
+    default: 'tiny_dbnet',
+    options: [
+      {
+        id: 'tiny_dbnet',
+        description: 'Small text-line finder (straight or slanted lines, any script); trains in minutes on a CPU.',
+      },
+      {
+        id: 'dbnet_mobilenet_v3_large',
+        description: 'Text-line finder with a mobile backbone, for real photos and scanned pages; best trained on a GPU.',
+      },
+    ],
+  },
   text_recognition: {
     default: 'crnn_tiny',
     options: [

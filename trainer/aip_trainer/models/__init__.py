@@ -11,8 +11,9 @@ from __future__ import annotations
 from torch import nn
 
 from aip_trainer.models.classifiers import ClassifierDeploy, build_classifier
+from aip_trainer.models.dbnet import DBNet, DBNetDeploy, build_dbnet
+from aip_trainer.models.detectors import TORCHVISION_DETECTORS
 from aip_trainer.models.enhancers import EnhancerDeploy, build_enhancer
-from aip_trainer.models.fasterrcnn import FasterRCNNDeploy, build_fasterrcnn
 from aip_trainer.models.normalize import IMAGENET_MEAN, IMAGENET_STD
 from aip_trainer.models.recognizers import RecognizerDeploy, build_recognizer
 from aip_trainer.models.segmenters import SegmenterDeploy, build_segmenter
@@ -22,8 +23,13 @@ ARCH_TASK = {
     "tiny_cnn": "classification",
     "resnet18": "classification",
     "mobilenet_v3_small": "classification",
+    "efficientnet_b0": "classification",
+    "resnet50": "classification",
     "tiny_det": "detection",
     "fasterrcnn_mobilenet_v3_large_320_fpn": "detection",
+    "retinanet_resnet50_fpn_v2": "detection",
+    "fcos_resnet50_fpn": "detection",
+    "ssdlite320_mobilenet_v3_large": "detection",
     "tiny_unet": "segmentation",
     "lraspp_mobilenet_v3_large": "segmentation",
     "deeplabv3_mobilenet_v3_large": "segmentation",
@@ -31,6 +37,8 @@ ARCH_TASK = {
     "unet_enhance": "enhancement",
     "crnn_tiny": "text_recognition",
     "crnn_mobilenet_v3_small": "text_recognition",
+    "tiny_dbnet": "text_detection",
+    "dbnet_mobilenet_v3_large": "text_detection",
 }
 
 OUTPUT_NAMES = {
@@ -39,29 +47,32 @@ OUTPUT_NAMES = {
     "segmentation": ["mask"],
     "enhancement": ["enhanced"],
     "text_recognition": ["indices", "scores"],
+    "text_detection": ["prob"],
 }
 
-FASTERRCNN = "fasterrcnn_mobilenet_v3_large_320_fpn"
-
-# DeepLabV3's image-level pooling ends in a BatchNorm over a 1x1 map: a batch of one image has
-# nothing to normalize over and fails in training.
-MIN_BATCH_SIZE = {"deeplabv3_mobilenet_v3_large": 2}
+# DeepLabV3's image-level pooling and SSDlite's last extra layers end in a BatchNorm over a 1x1
+# map: a batch of one image has nothing to normalize over and fails in training.
+MIN_BATCH_SIZE = {"deeplabv3_mobilenet_v3_large": 2, "ssdlite320_mobilenet_v3_large": 2}
 
 
 def build_network(arch: str, num_classes: int, input_size: tuple[int, int]) -> nn.Module:
     if ARCH_TASK.get(arch) == "classification":
-        return build_classifier(arch, num_classes)
-    if ARCH_TASK.get(arch) == "segmentation":
-        return build_segmenter(arch, num_classes)
-    if ARCH_TASK.get(arch) == "enhancement":
-        return build_enhancer(arch)  # image in, image out: no classes
-    if ARCH_TASK.get(arch) == "text_recognition":
-        return build_recognizer(arch, num_classes)  # the "classes" are the charset's characters
-    if arch == "tiny_det":
-        return TinyDetNet(num_classes)
-    if arch == FASTERRCNN:
-        return build_fasterrcnn(num_classes, input_size)
-    raise ValueError(f"unknown architecture: {arch}")
+        net: nn.Module = build_classifier(arch, num_classes)
+    elif ARCH_TASK.get(arch) == "segmentation":
+        net = build_segmenter(arch, num_classes)
+    elif ARCH_TASK.get(arch) == "enhancement":
+        net = build_enhancer(arch)  # image in, image out: no classes
+    elif ARCH_TASK.get(arch) == "text_recognition":
+        net = build_recognizer(arch, num_classes)  # the "classes" are the charset's characters
+    elif ARCH_TASK.get(arch) == "text_detection":
+        net = build_dbnet(arch)  # one implicit class, text
+    elif arch == "tiny_det":
+        net = TinyDetNet(num_classes)
+    elif arch in TORCHVISION_DETECTORS:
+        net = TORCHVISION_DETECTORS[arch].build(num_classes, input_size)
+    else:
+        raise ValueError(f"unknown architecture: {arch}")
+    return net
 
 
 def build_deploy(arch: str, net: nn.Module, input_size: tuple[int, int]) -> nn.Module:
@@ -74,10 +85,12 @@ def build_deploy(arch: str, net: nn.Module, input_size: tuple[int, int]) -> nn.M
         module = EnhancerDeploy(net)
     elif ARCH_TASK.get(arch) == "text_recognition":
         module = RecognizerDeploy(net)
+    elif isinstance(net, DBNet):
+        module = DBNetDeploy(net)
     elif isinstance(net, TinyDetNet):
         module = TinyDetDeploy(net, input_size)
-    elif arch == FASTERRCNN:
-        module = FasterRCNNDeploy(net, input_size)  # type: ignore[arg-type]
+    elif arch in TORCHVISION_DETECTORS:
+        module = TORCHVISION_DETECTORS[arch].deploy(net, input_size)
     else:
         raise ValueError(f"unknown architecture: {arch}")
     return module.eval()
@@ -85,9 +98,9 @@ def build_deploy(arch: str, net: nn.Module, input_size: tuple[int, int]) -> nn.M
 
 def normalization(arch: str) -> dict[str, list[float]]:
     """Mean/std applied inside the graph, in 0..255 pixel units (informational for callers)."""
-    if arch == FASTERRCNN:
-        mean, std = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)  # torchvision's transform
-        return {"mean": [m * 255 for m in mean], "std": [s * 255 for s in std]}
+    if arch in TORCHVISION_DETECTORS:
+        detector = TORCHVISION_DETECTORS[arch]  # applied by torchvision's transform in the graph
+        return {"mean": list(detector.mean), "std": list(detector.std)}
     return {"mean": list(IMAGENET_MEAN), "std": list(IMAGENET_STD)}
 
 

@@ -48,6 +48,10 @@ def build_classifier(arch: str, num_classes: int) -> nn.Module:
         return models.resnet18(weights=None, num_classes=num_classes)
     if arch == "mobilenet_v3_small":
         return models.mobilenet_v3_small(weights=None, num_classes=num_classes)
+    if arch == "efficientnet_b0":
+        return models.efficientnet_b0(weights=None, num_classes=num_classes)
+    if arch == "resnet50":
+        return models.resnet50(weights=None, num_classes=num_classes)
     raise ValueError(f"not a classification architecture: {arch}")
 
 
