@@ -22,6 +22,7 @@ export {
   type Prediction,
   type EnhancementPrediction,
   type SegmentationPrediction,
+  type TextDetectionPrediction,
   type TextRecognitionPrediction,
   loadModel,
 } from './model.ts';
@@ -37,8 +38,11 @@ export {
   type EnhancementResult,
   type SegmentationResult,
   type StageResult,
+  type TextDetectionResult,
+  type TextLineResult,
   type TextRecognitionResult,
   collectObjects,
+  collectTextLines,
   createPipeline,
   loadPipeline,
   runPipeline,
@@ -47,4 +51,5 @@ export { type PipelineSpec, type StageSpec, parsePipelineSpec } from './pipeline
 export { MAX_BODY_BYTES, type ServerOptions, createServer } from './server.ts';
 export { MAX_IMAGE_BYTES } from './request-image.ts';
 export { SpecError } from './validate.ts';
-export { type Quad, minAreaRect, rectifyTextLine, sampleQuad } from './text-line.ts';
+export { type Quad, minAreaRect, readingOrder, rectifyTextLine, sampleQuad } from './text-line.ts';
+export { type TextDetectionParams, type TextLine, decodeTextDetection } from './text-detect.ts';

@@ -7,11 +7,12 @@ export const ModelSpecSchema = Type.Object({
   task: Type.Union([
     Type.Literal('classification'),
     Type.Literal('detection'),
+    Type.Literal('text_detection'),
     Type.Literal('segmentation'),
     Type.Literal('text_recognition'),
     Type.Literal('enhancement'),
   ]),
-  /** Empty for the tasks without classes (text recognition, enhancement). */
+  /** Empty for the tasks without classes (text detection, text recognition, enhancement). */
   classes: Type.Array(Type.String({ minLength: 1 })),
   /** Text recognition: the characters its `indices` output points into (1-based; 0 is the CTC blank). */
   charset: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
@@ -19,6 +20,15 @@ export const ModelSpecSchema = Type.Object({
   inputSize: Type.Tuple([Type.Integer({ minimum: 1 }), Type.Integer({ minimum: 1 })]),
   /** Detection only: objects scoring below this are dropped. */
   scoreThreshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  /** Text detection: how its probability map is decoded into lines (text-detect.ts). */
+  textDetection: Type.Optional(
+    Type.Object({
+      binaryThreshold: Type.Number({ minimum: 0, maximum: 1 }),
+      boxThreshold: Type.Number({ minimum: 0, maximum: 1 }),
+      unclipRatio: Type.Number({ minimum: 0 }),
+      minSize: Type.Number({ minimum: 0 }),
+    }),
+  ),
 });
 export type ModelSpec = Static<typeof ModelSpecSchema>;
 export type Task = ModelSpec['task'];
@@ -40,17 +50,30 @@ export function parseModelSpec(value: unknown, where: string): ModelSpec {
     inputSize: spec.inputSize,
     ...(spec.scoreThreshold === undefined ? {} : { scoreThreshold: spec.scoreThreshold }),
     ...(spec.charset === undefined ? {} : { charset: spec.charset }),
+    ...(spec.textDetection === undefined ? {} : { textDetection: textDetectionParams(spec.textDetection) }),
   };
 }
 
-/** What the schema cannot say: unique classes, classes for the tasks that have them, a charset for text recognition. */
-export function specProblems(spec: Pick<ModelSpec, 'task' | 'classes' | 'charset'>): string[] {
+/** Only the four parameters: model.json may carry more in the block, the pipeline needs these. */
+function textDetectionParams(block: NonNullable<ModelSpec['textDetection']>): NonNullable<ModelSpec['textDetection']> {
+  const { binaryThreshold, boxThreshold, unclipRatio, minSize } = block;
+  return { binaryThreshold, boxThreshold, unclipRatio, minSize };
+}
+
+/**
+ * What the schema cannot say: unique classes, classes for the tasks that have them, a charset for
+ * text recognition, decoding parameters for text detection.
+ */
+export function specProblems(spec: Pick<ModelSpec, 'task' | 'classes' | 'charset' | 'textDetection'>): string[] {
   const problems: string[] = [];
   const duplicates = spec.classes.filter((c, i) => spec.classes.indexOf(c) !== i);
   if (duplicates.length > 0) problems.push(`/classes: duplicate class names ${JSON.stringify(duplicates)}`);
-  const classless = spec.task === 'text_recognition' || spec.task === 'enhancement';
+  const classless = spec.task === 'text_detection' || spec.task === 'text_recognition' || spec.task === 'enhancement';
   if (!classless && spec.classes.length === 0) problems.push(`/classes: a ${spec.task} model needs at least one class`);
   if (spec.task === 'text_recognition' && spec.charset === undefined) problems.push('/charset: a text recognition model needs its charset');
+  if (spec.task === 'text_detection' && spec.textDetection === undefined) {
+    problems.push('/textDetection: a text detection model needs its decoding parameters {binaryThreshold, boxThreshold, unclipRatio, minSize}');
+  }
   return problems;
 }
 

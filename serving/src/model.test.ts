@@ -1,8 +1,11 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BLUE, RED, drawImage, drawScene, makeModels, removeTempDirs } from '../test/fixtures.ts';
+import { readFileSync } from 'node:fs';
+import { BLACK, BLUE, RED, drawImage, drawPolygons, drawScene, makeModels, removeTempDirs, rotatedBar } from '../test/fixtures.ts';
 import { decodeImage } from './image.ts';
 import { ModelOutputError, loadModel } from './model.ts';
+import { parseModelSpec } from './model-spec.ts';
+import type { Point } from './text-line.ts';
 
 let models: string;
 beforeAll(() => {
@@ -133,5 +136,65 @@ describe('text recognition and enhancement models', () => {
     expect([prediction.image.width, prediction.image.height]).toEqual([50, 30]);
     expect([...prediction.image.data.subarray(0, 3)]).toEqual([0, 255, 255]);
     await model.close();
+  });
+});
+
+describe('text detection model', () => {
+  const PARAMS = { binaryThreshold: 0.3, boxThreshold: 0.6, unclipRatio: 1.5, minSize: 3 };
+  const angle = ([a, b]: readonly Point[]) => (Math.atan2(b![1] - a![1], b![0] - a![0]) * 180) / Math.PI;
+  const centre = ([a, , c]: readonly Point[]) => [(a![0] + c![0]) / 2, (a![1] + c![1]) / 2];
+
+  it('reads its decoding parameters from model.json and finds dark bars as rotated rectangles', async () => {
+    const model = await loadModel(join(models, 'lines.onnx'));
+    expect(model.spec).toEqual({ task: 'text_detection', classes: [], inputSize: [64, 128], textDetection: PARAMS });
+    // At the input size (128×64), so the model sees exactly these pixels.
+    const image = await drawPolygons(128, 64, [
+      { points: [[10, 8], [70, 8], [70, 18], [10, 18]], colour: BLACK },
+      { points: rotatedBar(95, 40, 40, 8, -20), colour: BLACK },
+    ]);
+    const prediction = await model.predict(await decodeImage(image));
+    if (prediction.task !== 'text_detection') throw new Error('expected a text detection prediction');
+    expect(prediction.lines).toHaveLength(2);
+    const [level, tilted] = [...prediction.lines].sort((a, b) => a.points[0][0] - b.points[0][0]);
+    // 60×10 grown by d = 1.5 · 600 / 140 = 6.43 on every side, at 1/100 px.
+    expect(level).toEqual({ points: [[3.57, 1.57], [76.43, 1.57], [76.43, 24.43], [3.57, 24.43]], score: expect.closeTo(1, 5) });
+    // Rising to the right: its first edge points 20° up (y down on screen), starting top-left.
+    expect(angle(tilted!.points)).toBeCloseTo(-20, -0.5);
+    expect(centre(tilted!.points).map((v) => Math.round(v))).toEqual([95, 40]);
+    await model.close();
+  });
+
+  it('returns the lines in pixels of the image given, however it is stretched', async () => {
+    const model = await loadModel(join(models, 'lines.onnx'));
+    // Three times as wide as the input: the same bar, stretched.
+    const image = await drawPolygons(384, 64, [{ points: [[30, 8], [210, 8], [210, 18], [30, 18]], colour: BLACK }]);
+    const prediction = await model.predict(await decodeImage(image));
+    if (prediction.task !== 'text_detection') throw new Error('expected a text detection prediction');
+    expect(prediction.lines).toHaveLength(1);
+    // The model sees the 60×10 bar of the previous test: its rectangle, x stretched back by 3.
+    const d = (1.5 * 600) / 140;
+    const expected = [[10 - d, 8 - d], [70 + d, 8 - d], [70 + d, 18 + d], [10 - d, 18 + d]].map(([x, y]) => [x! * 3, y!]);
+    prediction.lines[0]!.points.forEach(([x, y], i) => {
+      expect(x).toBeCloseTo(expected[i]![0]!, 1);
+      expect(y).toBeCloseTo(expected[i]![1]!, 1);
+    });
+    await model.close();
+  });
+
+  it('refuses a model.json without valid decoding parameters, naming the file and the field', () => {
+    const json = JSON.parse(readFileSync(join(models, 'lines.json'), 'utf8'));
+    const { textDetection: _, ...without } = json;
+    expect(() => parseModelSpec(without, 'lines.json')).toThrow(/^lines\.json is invalid:\n {2}- \/textDetection: a text detection model needs its decoding parameters/);
+    const wrong = { ...json, textDetection: { ...PARAMS, binaryThreshold: 2, minSize: 'small' } };
+    expect(() => parseModelSpec(wrong, 'lines.json')).toThrow(/\/textDetection\/binaryThreshold: Expected number to be less or equal to 1[\s\S]*\/textDetection\/minSize: Expected number/);
+  });
+
+  it('refuses a spec without decoding parameters and a graph without "prob"', async () => {
+    await expect(loadModel(join(models, 'lines.onnx'), { task: 'text_detection', classes: [], inputSize: [64, 128] })).rejects.toThrow(
+      /its spec lacks the textDetection decoding parameters/,
+    );
+    await expect(loadModel(join(models, 'colour.onnx'), { task: 'text_detection', classes: [], inputSize: [64, 128], textDetection: PARAMS })).rejects.toThrow(
+      /lacks output "prob"/,
+    );
   });
 });

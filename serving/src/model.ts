@@ -2,6 +2,8 @@ import ort from 'onnxruntime-node';
 import { type DecodedImage, type Box, fromOutputTensor, toInputTensorData } from './image.ts';
 import { maskRegions, type MaskRegion } from './mask-outline.ts';
 import { DEFAULT_SCORE_THRESHOLD, type ModelSpec, readModelJson } from './model-spec.ts';
+import { type TextLine, decodeTextDetection } from './text-detect.ts';
+import type { Point, Quad } from './text-line.ts';
 
 export interface ClassificationPrediction {
   task: 'classification';
@@ -24,6 +26,12 @@ export interface DetectionPrediction {
   objects: DetectedBox[];
 }
 
+export interface TextDetectionPrediction {
+  task: 'text_detection';
+  /** Text lines as rotated rectangles in pixels of the image given to predict(), highest score first. */
+  lines: TextLine[];
+}
+
 export interface SegmentationPrediction {
   task: 'segmentation';
   /** The classes found, largest first, outlined in pixels of the image given to predict(). */
@@ -44,7 +52,13 @@ export interface EnhancementPrediction {
   image: DecodedImage;
 }
 
-export type Prediction = ClassificationPrediction | DetectionPrediction | SegmentationPrediction | TextRecognitionPrediction | EnhancementPrediction;
+export type Prediction =
+  | ClassificationPrediction
+  | DetectionPrediction
+  | TextDetectionPrediction
+  | SegmentationPrediction
+  | TextRecognitionPrediction
+  | EnhancementPrediction;
 
 export interface Model {
   readonly path: string;
@@ -64,6 +78,7 @@ export class ModelOutputError extends Error {
 const OUTPUTS: Record<ModelSpec['task'], string[]> = {
   classification: ['probs'],
   detection: ['boxes', 'scores', 'labels'],
+  text_detection: ['prob'],
   segmentation: ['mask'],
   text_recognition: ['indices', 'scores'],
   enhancement: ['enhanced'],
@@ -75,6 +90,10 @@ const OUTPUTS: Record<ModelSpec['task'], string[]> = {
  */
 export async function loadModel(onnxPath: string, spec?: ModelSpec): Promise<Model> {
   const modelSpec = spec ?? (await readModelJson(onnxPath.replace(/\.onnx$/i, '') + '.json'));
+  // model.json and pipeline.json are validated for it; a spec built in code may still lack it.
+  if (modelSpec.task === 'text_detection' && modelSpec.textDetection === undefined) {
+    throw new Error(`text detection model ${onnxPath}: its spec lacks the textDetection decoding parameters`);
+  }
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(onnxPath);
@@ -112,6 +131,8 @@ class OnnxModel implements Model {
         return this.readClassification(outputs);
       case 'detection':
         return this.readDetection(outputs, image);
+      case 'text_detection':
+        return this.readTextDetection(outputs, image);
       case 'segmentation':
         return this.readSegmentation(outputs, image);
       case 'text_recognition':
@@ -177,6 +198,17 @@ class OnnxModel implements Model {
     return { task: 'detection', objects };
   }
 
+  private readTextDetection(outputs: ort.InferenceSession.OnnxValueMapType, image: DecodedImage): TextDetectionPrediction {
+    const prob = this.tensor(outputs, 'prob', ['float32']);
+    const [height, width] = this.spec.inputSize;
+    if (prob.data.length !== height * width) {
+      throw new ModelOutputError(this.path, `output "prob" has shape ${JSON.stringify(prob.dims)}, expected [1, ${height}, ${width}]`);
+    }
+    // loadModel refused a text detection spec without its parameters.
+    const lines = decodeTextDetection(prob.data as Float32Array, [height, width], [image.width, image.height], this.spec.textDetection!);
+    return { task: 'text_detection', lines: lines.map(({ points, score }) => ({ points: points.map(roundPoint) as Quad, score })) };
+  }
+
   private readSegmentation(outputs: ort.InferenceSession.OnnxValueMapType, image: DecodedImage): SegmentationPrediction {
     const mask = this.tensor(outputs, 'mask', ['int64', 'int32']);
     const [height, width] = this.spec.inputSize;
@@ -225,6 +257,11 @@ class OnnxModel implements Model {
     }
     return value;
   }
+}
+
+/** 1/100 px, like the boxes: finer is noise, and the JSON stays short. */
+function roundPoint([x, y]: Point): Point {
+  return [Math.round(x * 100) / 100, Math.round(y * 100) / 100];
 }
 
 /** Normalized xyxy → pixels of a width×height image, clamped to it, rounded to 1/100 px. */

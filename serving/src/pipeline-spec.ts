@@ -15,10 +15,12 @@ export const StageSpecSchema = Type.Object({
   /** [H, W] */
   inputSize: ModelSpecSchema.properties.inputSize,
   scoreThreshold: ModelSpecSchema.properties.scoreThreshold,
+  textDetection: ModelSpecSchema.properties.textDetection,
   /**
    * null: the whole image. Else the output of stage `stage`: each box of class `class` of a
-   * detection stage (the crop), the image itself when a classification stage predicts `class`, or
-   * the enhanced image of an enhancement stage (no class).
+   * detection stage (the crop), the image itself when a classification stage predicts `class`,
+   * the enhanced image of an enhancement stage (no class), or each line of a text detection stage
+   * cut out upright (no class; text recognition stages only).
    */
   input: Type.Union([
     Type.Null(),
@@ -27,8 +29,8 @@ export const StageSpecSchema = Type.Object({
 });
 export type StageSpec = Static<typeof StageSpecSchema>;
 
-/** The tasks whose output another stage can take: boxes (crops), a routing class, an enhanced image. */
-const FEEDING_TASKS: readonly StageSpec['task'][] = ['detection', 'classification', 'enhancement'];
+/** The tasks whose output another stage can take: boxes (crops), a routing class, an enhanced image, text lines. */
+const FEEDING_TASKS: readonly StageSpec['task'][] = ['detection', 'classification', 'enhancement', 'text_detection'];
 
 export const PipelineSpecSchema = Type.Object({
   version: Type.Literal(1),
@@ -65,9 +67,13 @@ export function parsePipelineSpec(value: unknown, where: string): PipelineSpec {
     if (parent === undefined) {
       problems.push(`${at}/stage: no stage has id "${stage.input.stage}"`);
     } else if (!FEEDING_TASKS.includes(parent.task)) {
-      problems.push(`${at}/stage: "${parent.id}" is a ${parent.task} stage; only detection, classification and enhancement stages feed others`);
+      problems.push(`${at}/stage: "${parent.id}" is a ${parent.task} stage; only detection, text detection, classification and enhancement stages feed others`);
     } else if (parent.task === 'enhancement') {
       if (cls !== undefined) problems.push(`${at}/class: an enhancement stage's output has no class; leave "class" out`);
+    } else if (parent.task === 'text_detection') {
+      // A rectified line has no place in the original image to map boxes or outlines back to: only its text is wanted.
+      if (stage.task !== 'text_recognition') problems.push(`${at}/stage: "${parent.id}" is a text detection stage; only text recognition stages read its lines`);
+      if (cls !== undefined) problems.push(`${at}/class: a text detection stage's lines have no class; leave "class" out`);
     } else if (cls === undefined) {
       problems.push(`${at}/class: say which class of "${parent.id}" feeds this stage, one of ${JSON.stringify(parent.classes)}`);
     } else if (!parent.classes.includes(cls)) {

@@ -4,18 +4,22 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ANGULAR_BOX,
+  BLACK,
   IMAGE_HEIGHT,
   IMAGE_WIDTH,
   ROUND_BOX,
   cascadeSpec,
   drawImage,
+  drawPolygons,
   drawScene,
   makeModels,
   removeTempDirs,
+  rotatedBar,
+  textLinesSpec,
   writeBundle,
 } from '../test/fixtures.ts';
 import { cropRegion, decodeImage } from './image.ts';
-import { type Pipeline, collectObjects, createPipeline, loadPipeline } from './pipeline.ts';
+import { type Pipeline, collectObjects, collectTextLines, createPipeline, loadPipeline } from './pipeline.ts';
 import type { PipelineSpec } from './pipeline-spec.ts';
 import { SpecError } from './validate.ts';
 
@@ -172,6 +176,67 @@ describe('pipeline cascade', () => {
   });
 });
 
+describe('text detection → text recognition', () => {
+  const read = { read: { task: 'text_recognition', text: 'A猫', score: expect.closeTo(0.8, 5) } };
+
+  it('reads each line the text detector finds and nests its text under the line', async () => {
+    const lines = await loadPipeline(writeBundle(models, textLinesSpec()));
+    // Twice the detector's 128×64 input: a level bar and one rising by 20°.
+    const image = await drawPolygons(256, 128, [
+      { points: [[20, 16], [140, 16], [140, 36], [20, 36]], colour: BLACK },
+      { points: rotatedBar(190, 80, 80, 16, -20), colour: BLACK },
+    ]);
+    const result = await lines.run(image);
+    // The level bar is 60×10 at the input size, grown by d = 6.43 there: 12.86 px here on each side.
+    expect(result).toEqual({
+      width: 256,
+      height: 128,
+      results: {
+        lines: {
+          task: 'text_detection',
+          lines: [
+            { points: [[7.14, 3.14], [152.86, 3.14], [152.86, 48.86], [7.14, 48.86]], score: expect.closeTo(1, 4), children: read },
+            { points: expect.any(Array), score: expect.closeTo(1, 2), children: read },
+          ],
+        },
+      },
+    });
+    // Each line went to the recognizer on its own: a third bar, a third reading.
+    const three = await lines.run(
+      await drawPolygons(256, 128, [
+        { points: [[20, 16], [140, 16], [140, 36], [20, 36]], colour: BLACK },
+        { points: [[20, 80], [100, 80], [100, 100], [20, 100]], colour: BLACK },
+        { points: rotatedBar(190, 80, 80, 16, -20), colour: BLACK },
+      ]),
+    );
+    expect(collectTextLines(three, 'lines').map((line) => line.children)).toEqual([read, read, read]);
+    // Without the recognizer, the lines come alone.
+    expect(collectTextLines(await lines.run(image, { stages: ['lines'] }), 'lines').map((line) => line.children)).toEqual([{}, {}]);
+    await lines.close();
+  });
+
+  it('finds lines in the crops of a detector and places them in original-image pixels', async () => {
+    // detect → (angular boxes) → lines → read.
+    const spec = cascadeSpec();
+    const [lines, reader] = textLinesSpec().stages;
+    spec.stages = [spec.stages[0]!, { ...lines!, input: { stage: 'detect', class: 'angular' } }, reader!];
+    const nested = await loadPipeline(writeBundle(models, spec));
+    // A dark bar inside ANGULAR_BOX (110..190 × 30..90); the 80×60 crop is stretched to 128×64.
+    const result = await nested.run(await drawPolygons(IMAGE_WIDTH, IMAGE_HEIGHT, [{ points: [[120, 50], [180, 50], [180, 60], [120, 60]], colour: BLACK }]));
+    const [round, angular] = collectObjects(result, 'detect');
+    expect(round!.children).toEqual({});
+    expect(angular!.children.lines).toMatchObject({ task: 'text_detection', lines: [{ children: read }] });
+    const [line] = collectTextLines(result, 'lines');
+    // 96×10.7 input pixels grown by d = 7.2 there: 4.5 px in x and 6.75 px in y of the crop.
+    const expected = [[115.5, 43.25], [184.5, 43.25], [184.5, 66.75], [115.5, 66.75]];
+    line!.points.forEach(([x, y], i) => {
+      expect(Math.abs(x - expected[i]![0]!)).toBeLessThan(1.5);
+      expect(Math.abs(y - expected[i]![1]!)).toBeLessThan(1.5);
+    });
+    await nested.close();
+  });
+});
+
 describe('pipeline.json validation', () => {
   it('lists every problem with where it is', async () => {
     const spec = cascadeSpec();
@@ -205,7 +270,7 @@ describe('pipeline.json validation', () => {
     const invert = { id: 'invert', task: 'enhancement' as const, model: 'invert.onnx', classes: [], inputSize: [10, 10] as [number, number], input: null };
     const colour = { id: 'colour', task: 'classification' as const, model: 'colour.onnx', classes: ['red', 'green', 'blue'], inputSize: [16, 16] as [number, number], input: null };
     expect(await problems([paint, { ...colour, input: { stage: 'paint', class: 'red' } }])).toEqual([
-      '/stages/1 ("colour")/input/stage: "paint" is a segmentation stage; only detection, classification and enhancement stages feed others',
+      '/stages/1 ("colour")/input/stage: "paint" is a segmentation stage; only detection, text detection, classification and enhancement stages feed others',
     ]);
     expect(await problems([invert, { ...colour, input: { stage: 'invert', class: 'red' } }, { ...colour, id: 'routed', input: { stage: 'colour' } }])).toEqual([
       '/stages/1 ("colour")/input/class: an enhancement stage\'s output has no class; leave "class" out',
@@ -215,6 +280,20 @@ describe('pipeline.json validation', () => {
       '/stages/0 ("colour")/classes: a classification model needs at least one class',
       '/stages/1 ("reader")/charset: a text recognition model needs its charset',
     ]);
+  });
+
+  it('lets only text recognition read the lines of a text detection stage, without a class', async () => {
+    const [lines, reader] = textLinesSpec().stages;
+    const colour = { id: 'colour', task: 'classification' as const, model: 'colour.onnx', classes: ['red', 'green', 'blue'], inputSize: [16, 16] as [number, number], input: { stage: 'lines' } };
+    const error = (await createPipeline({ version: 1, name: 'x', stages: [lines!, { ...reader!, input: { stage: 'lines', class: 'text' } }, colour] }, models).catch((e: unknown) => e)) as SpecError;
+    expect(error.problems).toEqual([
+      '/stages/1 ("read")/input/class: a text detection stage\'s lines have no class; leave "class" out',
+      '/stages/2 ("colour")/input/stage: "lines" is a text detection stage; only text recognition stages read its lines',
+    ]);
+    const { textDetection: _, ...bare } = lines!;
+    await expect(createPipeline({ version: 1, name: 'x', stages: [bare] }, models)).rejects.toThrow(
+      /\/stages\/0 \("lines"\)\/textDetection: a text detection model needs its decoding parameters/,
+    );
   });
 
   it('names the stage whose model file is missing', async () => {

@@ -4,6 +4,7 @@ import { type Box, type DecodedImage, cropImage, decodeImage, encodePng } from '
 import type { MaskRegion, Point } from './mask-outline.ts';
 import { type Model, loadModel } from './model.ts';
 import { type PipelineSpec, type StageSpec, parsePipelineSpec } from './pipeline-spec.ts';
+import { type Quad, type Point as LinePoint, rectifyTextLine } from './text-line.ts';
 import { SpecError } from './validate.ts';
 
 // The nested `data.results` of POST /aip (docs/contracts.md "POST /aip").
@@ -32,6 +33,20 @@ export interface DetectionResult {
   objects: DetectedObject[];
 }
 
+export interface TextLineResult {
+  /** The line's rotated rectangle in pixels of the original image: clockwise, top-left corner first. */
+  points: Quad;
+  score: number;
+  /** Results of the stages that read this line (cut out upright), by stage id. */
+  children: Record<string, StageResult>;
+}
+
+export interface TextDetectionResult {
+  task: 'text_detection';
+  /** Highest score first. */
+  lines: TextLineResult[];
+}
+
 export interface SegmentationResult {
   task: 'segmentation';
   /** The classes found, largest first; outlines in pixels of the original image. */
@@ -54,7 +69,13 @@ export interface EnhancementResult {
   children?: Record<string, StageResult>;
 }
 
-export type StageResult = ClassificationResult | DetectionResult | SegmentationResult | TextRecognitionResult | EnhancementResult;
+export type StageResult =
+  | ClassificationResult
+  | DetectionResult
+  | TextDetectionResult
+  | SegmentationResult
+  | TextRecognitionResult
+  | EnhancementResult;
 
 export interface PipelineResult {
   width: number;
@@ -114,6 +135,7 @@ export async function createPipeline(spec: unknown, dir: string, where = 'pipeli
         inputSize: stage.inputSize,
         ...(stage.scoreThreshold === undefined ? {} : { scoreThreshold: stage.scoreThreshold }),
         ...(stage.charset === undefined ? {} : { charset: stage.charset }),
+        ...(stage.textDetection === undefined ? {} : { textDetection: stage.textDetection }),
       }),
     ),
   );
@@ -143,18 +165,39 @@ export function runPipeline(
  */
 export function collectObjects(result: PipelineResult, stageId: string, cls?: string): DetectedObject[] {
   const found: DetectedObject[] = [];
-  const visit = (results: Record<string, StageResult>) => {
-    for (const [id, stage] of Object.entries(results)) {
-      if (stage.task === 'classification' || stage.task === 'enhancement') visit(stage.children ?? {});
-      if (stage.task !== 'detection') continue;
-      for (const object of stage.objects) {
-        if (id === stageId && (cls === undefined || object.class === cls)) found.push(object);
-        visit(object.children);
-      }
-    }
-  };
-  visit(result.results);
+  visitStages(result.results, (id, stage) => {
+    if (stage.task !== 'detection' || id !== stageId) return;
+    found.push(...stage.objects.filter((object) => cls === undefined || object.class === cls));
+  });
   return found;
+}
+
+/** Every text line that stage `stageId` found, wherever it sits in the tree (points in original image pixels). */
+export function collectTextLines(result: PipelineResult, stageId: string): TextLineResult[] {
+  const found: TextLineResult[] = [];
+  visitStages(result.results, (id, stage) => {
+    if (stage.task === 'text_detection' && id === stageId) found.push(...stage.lines);
+  });
+  return found;
+}
+
+/** Call `visit` on every stage result of the tree, parents before their children. */
+function visitStages(results: Record<string, StageResult>, visit: (id: string, stage: StageResult) => void): void {
+  for (const [id, stage] of Object.entries(results)) {
+    visit(id, stage);
+    switch (stage.task) {
+      case 'classification':
+      case 'enhancement':
+        visitStages(stage.children ?? {}, visit);
+        break;
+      case 'detection':
+        for (const object of stage.objects) visitStages(object.children, visit);
+        break;
+      case 'text_detection':
+        for (const line of stage.lines) visitStages(line.children, visit);
+        break;
+    }
+  }
 }
 
 interface Origin {
@@ -237,6 +280,18 @@ class CascadePipeline implements Pipeline {
         if (consumers.length > 0) result.children = await runChildren(consumers, image, origin);
         return result;
       }
+      case 'text_detection': {
+        const lines = await Promise.all(
+          prediction.lines.map(async (line): Promise<TextLineResult> => ({
+            points: shiftQuad(line.points, origin),
+            score: line.score,
+            // Cut upright from the view this stage saw, at full resolution. Only text recognition
+            // reads lines (pipeline-spec.ts), so the origin handed down places nothing.
+            children: consumers.length > 0 ? await runChildren(consumers, rectifyTextLine(view, line.points), origin) : {},
+          })),
+        );
+        return { task: 'text_detection', lines };
+      }
       case 'detection':
         break;
     }
@@ -268,6 +323,11 @@ class CascadePipeline implements Pipeline {
 function shift(box: Box, { left, top }: Origin): Box {
   const at = (v: number, offset: number) => Math.round((v + offset) * 100) / 100;
   return { x1: at(box.x1, left), y1: at(box.y1, top), x2: at(box.x2, left), y2: at(box.y2, top) };
+}
+
+/** A text line found in a crop, in original-image pixels. */
+function shiftQuad(quad: Quad, { left, top }: Origin): Quad {
+  return quad.map(([x, y]): LinePoint => [Math.round((x + left) * 100) / 100, Math.round((y + top) * 100) / 100]) as Quad;
 }
 
 /** A region found in a crop, in original-image pixels. */

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cascadeSpec, drawScene, makeModels, removeTempDirs, writeBundle } from '../test/fixtures.ts';
+import { BLACK, cascadeSpec, drawPolygons, drawScene, makeModels, removeTempDirs, rotatedBar, textLinesSpec, writeBundle } from '../test/fixtures.ts';
 import { formatLocalTime } from './envelope.ts';
 import { type Pipeline, loadPipeline } from './pipeline.ts';
 import { createServer } from './server.ts';
@@ -82,6 +82,23 @@ describe('POST /aip', () => {
   it('answers 400 (not 413) for a body over 4 MB', async () => {
     const image = 'A'.repeat(5 * 1024 * 1024);
     await expectBadRequest({ image }, /larger than 4 MB/);
+  });
+
+  it('nests the text read from each line under the line a text detector found', async () => {
+    const lines = await loadPipeline(writeBundle(models, textLinesSpec()));
+    const server = createServer(lines);
+    const image = await drawPolygons(256, 128, [
+      { points: [[20, 16], [140, 16], [140, 36], [20, 36]], colour: BLACK },
+      { points: rotatedBar(190, 80, 80, 16, -20), colour: BLACK },
+    ]);
+    const response = await server.inject({ method: 'POST', url: '/aip', payload: { image: image.toString('base64') } });
+    expect(response.statusCode).toBe(200);
+    const body = response.json();
+    // The same answer as the pipeline's (pipeline.test.ts checks its lines), in the envelope.
+    expect(body).toEqual({ code: 200, message: 'success', data: await lines.run(image), time: expect.stringMatching(TIME) });
+    expect(body.data.results.lines.lines.map((line: { children: { read: { text: string } } }) => line.children.read.text)).toEqual(['A猫', 'A猫']);
+    await server.close();
+    await lines.close();
   });
 
   it('answers 401 when the prediction fails', async () => {

@@ -94,8 +94,9 @@ export function minAreaRect(points: readonly Point[]): Quad {
 /**
  * The rectangle's corners as a reader sees them: `minAreaRect` lists them clockwise on screen, so
  * of its four rotations the one whose top edge points most to the right puts the top edge on top.
+ * Text detection orders its quads with this too, so a line's points and its crop agree.
  */
-function readingOrder(quad: Quad): Quad {
+export function readingOrder(quad: Quad): Quad {
   let best = quad;
   let bestDx = -Infinity;
   for (let k = 0; k < 4; k++) {

@@ -16,6 +16,8 @@ Writes into OUT_DIR:
   invert.onnx / invert.json  enhancement: enhanced = 255 - image (a photographic negative).
   reader.onnx / reader.json  text recognition over the charset ["猫", "A"]: always reads "A猫"
                              (indices [2, 1], scores [0.9, 0.7]).
+  lines.onnx / lines.json    text detection: prob = sigmoid((100 - mean(R, G, B)) * 0.2), so dark
+                             pixels are text (black: 1 - 2e-9) and white ones are not (3e-14).
 """
 
 import json
@@ -112,7 +114,10 @@ def paint_model(path: Path) -> None:
         "paint",
         [image_input()],
         [helper.make_tensor_value_info("mask", TensorProto.INT64, [1, "H", "W"])],
-        initializer=[numpy_helper.from_array(order, "order"), numpy_helper.from_array(bias, "bias")],
+        initializer=[
+            numpy_helper.from_array(order, "order"),
+            numpy_helper.from_array(bias, "bias"),
+        ],
     )
     save(graph, path)
 
@@ -123,8 +128,14 @@ def invert_model(path: Path) -> None:
         nodes,
         "invert",
         [image_input()],
-        [helper.make_tensor_value_info("enhanced", TensorProto.FLOAT, [1, 3, "H", "W"])],
-        initializer=[numpy_helper.from_array(np.array(255.0, dtype=np.float32), "full")],
+        [
+            helper.make_tensor_value_info(
+                "enhanced", TensorProto.FLOAT, [1, 3, "H", "W"]
+            )
+        ],
+        initializer=[
+            numpy_helper.from_array(np.array(255.0, dtype=np.float32), "full")
+        ],
     )
     save(graph, path)
 
@@ -147,26 +158,63 @@ def reader_model(path: Path) -> None:
         initializer=[
             numpy_helper.from_array(np.array(0.0, dtype=np.float32), "zero"),
             numpy_helper.from_array(np.array([2, 1], dtype=np.int64), "const_indices"),
-            numpy_helper.from_array(np.array([0.9, 0.7], dtype=np.float32), "const_scores"),
+            numpy_helper.from_array(
+                np.array([0.9, 0.7], dtype=np.float32), "const_scores"
+            ),
         ],
     )
     save(graph, path)
 
 
-def model_json(task: str, arch: str, classes: list[str], input_size: list[int], outputs: list[str]) -> dict:
+def lines_model(path: Path) -> None:
+    nodes = [
+        helper.make_node("ReduceMean", ["image"], ["grey"], axes=[1], keepdims=0),
+        helper.make_node("Sub", ["dark_level", "grey"], ["darkness"]),
+        helper.make_node("Mul", ["darkness", "steepness"], ["logits"]),
+        helper.make_node("Sigmoid", ["logits"], ["prob"]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "lines",
+        [image_input()],
+        [helper.make_tensor_value_info("prob", TensorProto.FLOAT, [1, "H", "W"])],
+        initializer=[
+            numpy_helper.from_array(np.array(100.0, dtype=np.float32), "dark_level"),
+            numpy_helper.from_array(np.array(0.2, dtype=np.float32), "steepness"),
+        ],
+    )
+    save(graph, path)
+
+
+def model_json(
+    task: str, arch: str, classes: list[str], input_size: list[int], outputs: list[str]
+) -> dict:
     info = {
         "version": 1,
         "task": task,
         "arch": arch,
         "classes": classes,
         "inputSize": input_size,
-        "input": {"name": "image", "layout": "NCHW", "dtype": "float32", "colorSpace": "RGB", "range": [0, 255]},
+        "input": {
+            "name": "image",
+            "layout": "NCHW",
+            "dtype": "float32",
+            "colorSpace": "RGB",
+            "range": [0, 255],
+        },
         "outputs": outputs,
         "normalization": {"mean": [0, 0, 0], "std": [255, 255, 255]},
         "parameters": 0,
     }
     if task == "detection":
         info["scoreThreshold"] = 0.3
+    if task == "text_detection":
+        info["textDetection"] = {
+            "binaryThreshold": 0.3,
+            "boxThreshold": 0.6,
+            "unclipRatio": 1.5,
+            "minSize": 3,
+        }
     return info
 
 
@@ -179,17 +227,32 @@ def main() -> None:
     paint_model(out / "paint.onnx")
     invert_model(out / "invert.onnx")
     reader_model(out / "reader.onnx")
-    colour = model_json("classification", "test_colour", ["red", "green", "blue"], [16, 16], ["probs"])
-    shapes = model_json("detection", "test_shapes", ["round", "angular"], [32, 48], ["boxes", "scores", "labels"])
+    lines_model(out / "lines.onnx")
+    colour = model_json(
+        "classification", "test_colour", ["red", "green", "blue"], [16, 16], ["probs"]
+    )
+    shapes = model_json(
+        "detection",
+        "test_shapes",
+        ["round", "angular"],
+        [32, 48],
+        ["boxes", "scores", "labels"],
+    )
     (out / "colour.json").write_text(json.dumps(colour, indent=2))
     (out / "shapes.json").write_text(json.dumps(shapes, indent=2))
-    paint = model_json("segmentation", "test_paint", ["red", "blue"], [50, 100], ["mask"])
+    paint = model_json(
+        "segmentation", "test_paint", ["red", "blue"], [50, 100], ["mask"]
+    )
     (out / "paint.json").write_text(json.dumps(paint, indent=2))
     invert = model_json("enhancement", "test_invert", [], [20, 40], ["enhanced"])
     (out / "invert.json").write_text(json.dumps(invert, indent=2))
-    reader = model_json("text_recognition", "test_reader", [], [8, 32], ["indices", "scores"])
+    reader = model_json(
+        "text_recognition", "test_reader", [], [8, 32], ["indices", "scores"]
+    )
     reader["charset"] = ["猫", "A"]
     (out / "reader.json").write_text(json.dumps(reader, indent=2, ensure_ascii=False))
+    lines = model_json("text_detection", "test_lines", [], [64, 128], ["prob"])
+    (out / "lines.json").write_text(json.dumps(lines, indent=2))
 
 
 if __name__ == "__main__":
