@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PlanStage } from '@aip/workflows';
-import { cascadeMetrics, emptyTally, expectedClasses, scoreDetections } from './cascade-score.ts';
+import { cascadeMetrics, emptyTally, expectedClasses, scoreDetections, scoreTextLines } from './cascade-score.ts';
 
 const base = { mode: 'train', arch: 'x', hyper: {}, visibility: 'private', executor: 'local' } as const;
 const root: PlanStage = {
@@ -66,6 +66,36 @@ describe('scoreDetections', () => {
       endToEndAccuracy: 2 / 3,
       endToEndPrecision: 2 / 4,
       coarseRecall: 1,
+    });
+  });
+});
+
+describe('scoreTextLines', () => {
+  it('counts a labeled line found when a line overlaps it, and right when it also reads its text', () => {
+    const tally = emptyTally();
+    const entry = {
+      path: 'sign.png',
+      width: 200,
+      height: 100,
+      split: 'test' as const,
+      boxes: [{ x1: 10, y1: 10, x2: 90, y2: 30, label: 'EXIT' }],
+      polygons: [
+        { points: [[100, 50], [190, 40], [192, 60], [102, 70]] as [number, number][], label: '出口' },
+        { points: [[10, 70], [60, 70], [60, 90], [10, 90]] as [number, number][], label: 'missed' },
+      ],
+    };
+    scoreTextLines(tally, entry, [
+      { points: [[11, 10], [90, 10], [90, 31], [11, 31]], text: 'EXIT' }, // right
+      { points: [[100, 50], [190, 40], [192, 60], [102, 70]], text: '出' }, // found, misread
+      { points: [[150, 5], [190, 5], [190, 20], [150, 20]], text: 'noise' }, // nothing there
+    ]);
+    expect(cascadeMetrics(tally)).toEqual({
+      testImages: 1,
+      groundTruthObjects: 3,
+      predictedObjects: 3,
+      endToEndAccuracy: 1 / 3,
+      endToEndPrecision: 1 / 3,
+      coarseRecall: 2 / 3,
     });
   });
 });

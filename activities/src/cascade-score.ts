@@ -1,9 +1,10 @@
 /**
  * End-to-end scoring of a cascade's answers against the source dataset's ground truth. A ground
  * truth box counts as right when one predicted object overlaps it (IoU ≥ 0.5, one to one) with the
- * right coarse class and the right finest class the cascade can name.
+ * right coarse class and the right finest class the cascade can name; a ground-truth text line
+ * when one found line overlaps it (polygon IoU ≥ 0.5, one to one) and reads exactly its text.
  */
-import { matchByIou, type ManifestEntry } from '@aip/datasets-spec';
+import { matchByIou, matchPolygonsByIou, objectsOf, type ManifestEntry } from '@aip/datasets-spec';
 import type { PlanStage } from '@aip/workflows';
 
 export interface CascadeObject {
@@ -62,6 +63,32 @@ export function scoreDetections(
     if (object.class !== truth.expected.coarse) continue;
     tally.coarseCorrect++;
     if (object.fineClass === truth.expected.fine) tally.correct++;
+  }
+}
+
+/** A text line the cascade found (a rotated rectangle in image pixels) and what it read there, if anything. */
+export interface CascadeLine {
+  points: [number, number][];
+  text: string | undefined;
+}
+
+/** Text detection → recognition: found = overlapping a labeled line ("coarse"), right = also read exactly. */
+export function scoreTextLines(tally: CascadeTally, entry: ManifestEntry, lines: CascadeLine[]): void {
+  const truths = objectsOf(entry).map((truth) => ({
+    text: truth.label,
+    points: truth.points ?? ([[truth.x1, truth.y1], [truth.x2, truth.y1], [truth.x2, truth.y2], [truth.x1, truth.y2]] as [number, number][]),
+  }));
+  const matches = matchPolygonsByIou(
+    lines.map((line) => line.points),
+    truths.map((truth) => truth.points),
+    0.5,
+  );
+  tally.images++;
+  tally.truths += truths.length;
+  tally.predictions += lines.length;
+  for (const [lineIndex, truthIndex] of matches) {
+    tally.coarseCorrect++;
+    if (lines[lineIndex]!.text === truths[truthIndex]!.text) tally.correct++;
   }
 }
 

@@ -8,11 +8,11 @@ import { heartbeat } from '@temporalio/activity';
 import { eq } from 'drizzle-orm';
 import { readManifest } from '@aip/datasets-spec';
 import { schema } from '@aip/platform';
-import { loadPipeline } from '@aip/serving';
+import { loadPipeline, type TextLineResult } from '@aip/serving';
 import type { Plan } from '@aip/workflows';
 import type { Metrics } from '@aip/workflows/temporal';
 import type { ActivityDeps } from './deps.ts';
-import { cascadeMetrics, emptyTally, scoreDetections, type CascadeObject } from './cascade-score.ts';
+import { cascadeMetrics, emptyTally, scoreDetections, scoreTextLines, type CascadeLine, type CascadeObject } from './cascade-score.ts';
 import { normalizedPrefix } from './keys.ts';
 import { localFolder } from './local-files.ts';
 import { writePipelineFolder } from './pipeline-folder.ts';
@@ -29,7 +29,7 @@ export async function evaluateCascade(
   const pipeline = await loadPipeline(work);
   try {
     for (const root of plan.stages.filter((stage) => stage.input.kind === 'dataset')) {
-      if (root.input.kind !== 'dataset' || root.task !== 'detection') continue;
+      if (root.input.kind !== 'dataset' || (root.task !== 'detection' && root.task !== 'text_detection')) continue;
       const [dataset] = await deps.db.select().from(schema.datasets).where(eq(schema.datasets.id, root.input.datasetId));
       if (!dataset) continue;
       const dir = await localFolder(deps.blobs, normalizedPrefix(dataset), deps.config.workDir);
@@ -37,9 +37,9 @@ export async function evaluateCascade(
       const held = entries.filter((entry) => entry.split === 'test');
       const tally = emptyTally();
       for (const [index, entry] of held.entries()) {
-        const result = await pipeline.run(await readFile(path.join(dir, entry.path)));
-        const rootResult = result.results[root.nodeId] as { objects?: CascadeObject[] } | undefined;
-        scoreDetections(tally, entry, rootResult?.objects ?? [], root, plan.stages);
+        const rootResult = (await pipeline.run(await readFile(path.join(dir, entry.path)))).results[root.nodeId];
+        if (rootResult?.task === 'text_detection') scoreTextLines(tally, entry, rootResult.lines.map(readLine));
+        else scoreDetections(tally, entry, (rootResult as { objects?: CascadeObject[] } | undefined)?.objects ?? [], root, plan.stages);
         heartbeat({ done: index + 1, total: held.length });
       }
       metrics[root.nodeId] = cascadeMetrics(tally);
@@ -49,4 +49,10 @@ export async function evaluateCascade(
     await rm(work, { recursive: true, force: true });
   }
   return metrics;
+}
+
+/** A found line and the text its recognizer read (the first text recognition stage below it). */
+function readLine(line: TextLineResult): CascadeLine {
+  const reading = Object.values(line.children).find((child) => child.task === 'text_recognition');
+  return { points: line.points.map(([x, y]) => [x, y]), text: reading?.task === 'text_recognition' ? reading.text : undefined };
 }

@@ -187,3 +187,90 @@ describe('deriveStageData: images routed by a classifier, images of an enhancer'
     expect([...data.subarray(0, 3)]).toEqual([0, 255, 255]);
   });
 });
+
+describe('deriveStageData: text lines of a text detector, cut out upright for a recognizer', () => {
+  let tmp: string;
+  let sourceDir: string;
+  let pipelineDir: string;
+  // A dark bar turned 30° (centre 180,64; 100 × 20), a dark horizontal bar, and a dark blob no
+  // label covers, on a white 256×128 image. The test detector (make-models.py "lines") marks dark
+  // pixels as text; with no shrinking in training, nothing needs unclipping.
+  const angle = Math.PI / 6;
+  const along = [Math.cos(angle), Math.sin(angle)];
+  const across = [-Math.sin(angle), Math.cos(angle)];
+  const rotated = ([[-50, -10], [50, -10], [50, 10], [-50, 10]] as const).map(
+    ([u, v]) => [180 + u * along[0]! + v * across[0]!, 64 + u * along[1]! + v * across[1]!] as [number, number],
+  );
+  const SOURCE: ManifestEntry = {
+    path: 'images/sign.png',
+    width: 256,
+    height: 128,
+    split: 'val',
+    boxes: [{ x1: 20, y1: 20, x2: 120, y2: 44, label: 'A猫' }],
+    polygons: [{ points: rotated.map(([x, y]) => [Math.round(x * 10) / 10, Math.round(y * 10) / 10]), label: 'EXIT 12' }],
+  };
+
+  beforeAll(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'aip-derive-lines-'));
+    const models = path.join(tmp, 'models');
+    execFileSync(process.env.AIP_PYTHON!, [MAKE_MODELS, models], { stdio: ['ignore', 'inherit', 'inherit'] });
+    pipelineDir = path.join(tmp, 'pipeline');
+    await mkdir(path.join(pipelineDir, 'models'), { recursive: true });
+    await copyFile(path.join(models, 'lines.onnx'), path.join(pipelineDir, 'models', 'lines.onnx'));
+    const textDetection = { binaryThreshold: 0.3, boxThreshold: 0.6, unclipRatio: 0, minSize: 3 };
+    const spec = {
+      version: 1,
+      name: 'lines',
+      stages: [{ id: 'lines', name: 'lines', task: 'text_detection', model: 'models/lines.onnx', classes: [], inputSize: [64, 128], textDetection, input: null }],
+    };
+    await writeFile(path.join(pipelineDir, 'pipeline.json'), JSON.stringify(spec));
+    sourceDir = path.join(tmp, 'source');
+    await mkdir(path.join(sourceDir, 'images'), { recursive: true });
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="256" height="128"><rect width="256" height="128" fill="#fff"/>
+      <polygon points="${rotated.map(([x, y]) => `${x},${y}`).join(' ')}" fill="#000"/>
+      <rect x="20" y="20" width="100" height="24" fill="#000"/><circle cx="60" cy="100" r="10" fill="#000"/></svg>`;
+    await sharp(Buffer.from(svg)).png().toFile(path.join(sourceDir, SOURCE.path));
+    await writeManifest(sourceDir, [SOURCE], { format: 'text_detection' });
+  });
+
+  afterAll(async () => {
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('labels each line with the text of the outline it overlaps and drops the lines no label covers', async () => {
+    const outDir = path.join(tmp, 'read');
+    const stage: PlanStage = {
+      nodeId: 'read',
+      name: 'read',
+      task: 'text_recognition',
+      input: { kind: 'stage', nodeId: 'lines' },
+      mode: 'train',
+      arch: 'any',
+      classes: [],
+      labelMap: {},
+      hyper: {},
+      visibility: 'private',
+      executor: 'local',
+      dependsOn: ['lines'],
+    };
+    const result = await deriveStageData({ pipelineDir, sourceDir, outDir, stage, sourceTask: 'text_detection' });
+    expect(result).toEqual({ images: 2, labeled: 2, dropped: 1 });
+    const { info, entries } = await readManifest(outDir);
+    expect(info.format).toBe('text_recognition');
+    const byText = new Map(entries.map((entry) => [entry.text, entry]));
+    expect([...byText.keys()].sort()).toEqual(['A猫', 'EXIT 12']);
+    // Both cut out upright at about their own size (the detector saw them at half resolution).
+    for (const [text, [width, height]] of [['A猫', [100, 24]], ['EXIT 12', [100, 20]]] as const) {
+      const entry = byText.get(text)!;
+      expect(entry.split).toBe('val');
+      expect(Math.abs(entry.width - width)).toBeLessThanOrEqual(4);
+      expect(Math.abs(entry.height - height)).toBeLessThanOrEqual(4);
+    }
+    // The rotated line was turned level: its middle row is dark from end to end.
+    const rotatedCrop = byText.get('EXIT 12')!;
+    const { data, info: raw } = await sharp(path.join(outDir, rotatedCrop.path)).raw().toBuffer({ resolveWithObject: true });
+    const middle = Math.floor(raw.height / 2);
+    const dark = [0.1, 0.5, 0.9].map((f) => data[(middle * raw.width + Math.floor(f * raw.width)) * raw.channels]!);
+    expect(Math.max(...dark)).toBeLessThan(80);
+  });
+});

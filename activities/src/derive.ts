@@ -4,12 +4,13 @@
  * cascade will see. Each crop is matched to a labeled source object by IoU ≥ 0.5 (unmatched crops
  * are detector mistakes, dropped) and gets the labels of the consuming stage's task: the object's
  * class (classification), its text (text recognition), or the source's boxes or polygons inside
- * the crop (detection, segmentation).
+ * the crop (detection, segmentation). A text detector's lines are cut out upright for a text
+ * recognizer, each taking the text of the labeled outline it overlaps.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DerivedDatasetWriter, labelsInRegion, matchByIou, objectsOf, readManifest, type DerivedItem, type LabeledObject, type ManifestEntry, type Region } from '@aip/datasets-spec';
-import { collectObjects, cropImage, cropRegion, decodeImage, loadPipeline, type Pipeline, type PipelineResult, type StageResult } from '@aip/serving';
+import { DerivedDatasetWriter, labelsInRegion, matchByIou, matchPolygonsByIou, objectsOf, readManifest, type DerivedItem, type LabeledObject, type ManifestEntry, type Region } from '@aip/datasets-spec';
+import { collectObjects, collectTextLines, cropImage, cropRegion, decodeImage, loadPipeline, rectifyTextLine, type Pipeline, type PipelineResult, type StageResult } from '@aip/serving';
 import type { PlanStage, TaskType } from '@aip/workflows';
 import { userError } from './failures.ts';
 
@@ -48,6 +49,8 @@ export function deriveStageData(options: DeriveOptions & { sourceTask: TaskType 
     case 'classification':
     case 'enhancement':
       return deriveWholeImages(options, input);
+    case 'text_detection':
+      return deriveTextLines(options, input);
     default:
       throw new Error(`a ${options.sourceTask} stage cannot feed another stage`);
   }
@@ -77,6 +80,38 @@ async function deriveCrops(options: DeriveOptions, source: { nodeId: string; cla
     }
     return dropped;
   });
+}
+
+/**
+ * A text recognizer below a text detector trains on the lines the detector finds, cut out upright
+ * as the deployed cascade cuts them (`rectifyTextLine`); each line takes the text of the labeled
+ * outline it overlaps (polygon IoU ≥ 0.5, one to one). Lines that overlap none are detector
+ * mistakes, dropped.
+ */
+async function deriveTextLines(options: DeriveOptions, source: { nodeId: string }): Promise<DeriveResult> {
+  if (options.stage.task !== 'text_recognition') throw new Error(`a ${options.stage.task} stage cannot be fed text lines`);
+  return deriveEach(options, undefined, async ({ entry, index, pipeline, writer }) => {
+    const image = await decodeImage(await readFile(path.join(options.sourceDir, entry.path)));
+    const lines = collectTextLines(await pipeline.run(image, { stages: [source.nodeId] }), source.nodeId);
+    const truths = objectsOf(entry);
+    const matches = matchPolygonsByIou(
+      lines.map((line) => line.points),
+      truths.map((truth) => truth.points ?? corners(truth)),
+      0.5,
+    );
+    for (const [k, line] of lines.entries()) {
+      const truth = matches.has(k) ? truths[matches.get(k)!] : undefined;
+      if (!truth) continue;
+      const crop = rectifyTextLine(image, line.points);
+      await writer.add({ name: `${index}_${k}`, image: { ...crop, channels: 3 }, split: entry.split, labels: { text: truth.label } });
+    }
+    return lines.length - matches.size;
+  });
+}
+
+/** A rectangle's corners, clockwise on screen. */
+function corners({ x1, y1, x2, y2 }: LabeledObject): [number, number][] {
+  return [[x1, y1], [x2, y1], [x2, y2], [x1, y2]];
 }
 
 interface EntryStep {

@@ -3,6 +3,7 @@
  * `model.json` files. Bundles and stage-data derivation both go through this, so the cascade that
  * cuts training crops is exactly the cascade that ships.
  */
+import type { TextDetectionParams } from '@aip/serving';
 import type { Plan, PlanStage } from '@aip/workflows';
 
 /** The fields of a trainer `model.json` that the pipeline needs. */
@@ -13,6 +14,8 @@ export interface ModelDescription {
   scoreThreshold?: number;
   /** Text recognition: the characters its output indices point into. */
   charset?: string[];
+  /** Text detection: how its probability map is decoded into lines. */
+  textDetection?: TextDetectionParams;
 }
 
 export interface PipelineStageSpec {
@@ -24,6 +27,7 @@ export interface PipelineStageSpec {
   inputSize: [number, number];
   scoreThreshold?: number;
   charset?: string[];
+  textDetection?: TextDetectionParams;
   input: null | { stage: string; class?: string };
 }
 
@@ -64,6 +68,7 @@ export function buildPipelineSpec(
         inputSize: model.inputSize,
         ...(model.scoreThreshold === undefined ? {} : { scoreThreshold: model.scoreThreshold }),
         ...(model.charset === undefined ? {} : { charset: model.charset }),
+        ...(model.textDetection === undefined ? {} : { textDetection: model.textDetection }),
         input:
           stage.input.kind === 'stage'
             ? { stage: stage.input.nodeId, class: stage.input.class }

@@ -139,6 +139,7 @@ async function derivedInput(deps: ActivityDeps, input: PrepareInput): Promise<Pr
 function derivedWhat(sourceTask: TaskType, parentClass: string | undefined): string {
   if (sourceTask === 'detection') return `crops of "${parentClass}" objects`;
   if (sourceTask === 'classification') return `images classified "${parentClass}"`;
+  if (sourceTask === 'text_detection') return 'text lines';
   return 'enhanced images';
 }
 

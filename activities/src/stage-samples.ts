@@ -51,6 +51,7 @@ export async function predictSamples(options: {
         inputSize: description.inputSize,
         ...(description.scoreThreshold === undefined ? {} : { scoreThreshold: description.scoreThreshold }),
         ...(description.charset === undefined ? {} : { charset: description.charset }),
+        ...(description.textDetection === undefined ? {} : { textDetection: description.textDetection }),
         input: null,
       },
     ],
@@ -64,7 +65,8 @@ export async function predictSamples(options: {
         path: entry.path,
         width: entry.width,
         height: entry.height,
-        truth: truthOf(entry, classOf),
+        // Text lines are labelled with their texts, not classes: shown as they are.
+        truth: description.task === 'text_detection' ? { boxes: entry.boxes ?? [], polygons: entry.polygons ?? [] } : truthOf(entry, classOf),
         prediction: result.results[stage.nodeId]!,
       });
     }

@@ -10,7 +10,10 @@
  * 2. `POST /aip` throughput of the trained bundle, against calling ONNX Runtime directly on the
  *    same images (same models, tensors prepared beforehand), and against the in-process pipeline
  *    (decode + resize + crops, no HTTP).
+ * 3. Training throughput of the trainer against a plain hand-written PyTorch loop on the same
+ *    model, data and device (trainer/bench/throughput.py, run after the services are idle).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -154,6 +157,14 @@ try {
   console.log(`ONNX Runtime directly (baseline)   ${direct.toFixed(1).padStart(7)}   1.00×`);
   console.log(`serving pipeline in process        ${inProcess.toFixed(1).padStart(7)}   ${(inProcess / direct).toFixed(2)}×`);
   console.log(`POST /aip over HTTP                ${http.toFixed(1).padStart(7)}   ${(http / direct).toFixed(2)}×`);
+
+  // --- 3. The trainer against a plain PyTorch loop -------------------------------------------
+  const python = process.env.AIP_PYTHON;
+  if (!python) throw new Error('AIP_PYTHON is not set: the set-up script exports the trainer\'s Python');
+  execFileSync(python, [path.join(trainerRoot, 'bench', 'throughput.py')], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, PYTHONPATH: trainerRoot },
+  });
 } finally {
   await app.close();
   await workers.shutdown();

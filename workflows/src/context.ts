@@ -35,6 +35,7 @@ export interface FlowchartContext {
 export const DEFAULT_FORMAT_TASKS: Readonly<Record<string, readonly TaskType[]>> = {
   classification: ['classification'],
   detection: ['detection'],
+  text_detection: ['text_detection'],
   segmentation: ['segmentation'],
   text_recognition: ['text_recognition'],
   enhancement: ['enhancement'],

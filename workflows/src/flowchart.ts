@@ -27,7 +27,7 @@ export const TASK_TYPES = [
  * Tasks whose models have no classes: a text recognizer reads any text (its charset comes from the
  * data), an enhancer returns an image. Their nodes list none; classes given are ignored.
  */
-export const CLASSLESS_TASKS: readonly TaskType[] = ['text_recognition', 'enhancement'];
+export const CLASSLESS_TASKS: readonly TaskType[] = ['text_detection', 'text_recognition', 'enhancement'];
 
 export function hasClasses(task: TaskType): boolean {
   return !CLASSLESS_TASKS.includes(task);

@@ -31,6 +31,7 @@ export const PROBLEM_CODES = [
   'unsupported_task',
   'unknown_arch',
   'stage_input_not_detector',
+  'text_lines_need_reader',
   'missing_parent_class',
   'unknown_parent_class',
   'empty_classes',

@@ -184,16 +184,6 @@ describe('validateFlowchart', () => {
     expectOnly(validateFlowchart(graph, headlineContext()), 'format_mismatch', 'whole');
   });
 
-  it('reports task types without architectures as not supported yet', () => {
-    const problems = problemsAfter((g) => {
-      g.nodes.push({ id: 'lines', type: 'text_detection', position: at, data: { classes: ['circle'] } });
-      g.edges.push({ id: 'e-lines', source: 'shapes', target: 'lines' });
-    });
-    const problem = expectOnly(problems, 'unsupported_task', 'lines');
-    expect(problem.message).toBe('The stage "lines" is a text detection stage; text detection is not supported yet.');
-    expect(problem.params).toEqual({ node: 'lines', task: 'text_detection' });
-  });
-
   it('reports an architecture the task does not offer', () => {
     const problem = expectOnly(problemsAfter((g) => Object.assign(taskData(g, 'detect'), { arch: 'resnet18' })), 'unknown_arch', 'detect');
     expect(problem.message).toMatch(/choose "tiny_det" and "fasterrcnn_mobilenet_v3_large_320_fpn"|choose "tiny_det"/);
@@ -208,8 +198,25 @@ describe('validateFlowchart', () => {
       g.edges.push({ id: 'e-deeper', source: 'outline', target: 'deeper' });
     });
     expect(expectOnly(problems, 'stage_input_not_detector', 'deeper').message).toBe(
-      'The stage "deeper" takes its input from "outline", a segmentation stage; only an object detection, image classification or image enhancement stage can feed another stage.',
+      'The stage "deeper" takes its input from "outline", a segmentation stage; only an object detection, text detection, image classification or image enhancement stage can feed another stage.',
     );
+  });
+
+  it('lets only a text recognition stage read the lines of a text detection stage, with no class to choose', () => {
+    const below = (type: 'text_recognition' | 'classification') =>
+      problemsAfter((g) => {
+        g.nodes.push({ id: 'lines', type: 'text_detection', position: at, data: {} });
+        g.edges.push({ id: 'e-lines', source: 'detect', target: 'lines' });
+        Object.assign(taskData(g, 'lines'), { parentClass: 'angular' });
+        g.nodes.push({ id: 'read', type, position: at, data: type === 'classification' ? { classes: ['a', 'b'] } : {} });
+        g.edges.push({ id: 'e-read', source: 'lines', target: 'read' });
+      });
+    expect(below('text_recognition')).toEqual([]);
+    expect(expectOnly(below('classification'), 'text_lines_need_reader', 'read')).toMatchObject({
+      message:
+        'The stage "read" takes its input from the text detection stage "lines", which hands on lines of text; only a text recognition stage can read them. Connect a text recognition stage to it instead.',
+      params: { source: 'lines', task: 'classification' },
+    });
   });
 
   it('lets a classifier route images of one of its classes to another stage, and names its classes when the choice is wrong', () => {

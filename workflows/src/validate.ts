@@ -161,8 +161,11 @@ function checkModeAndClasses(node: TaskGraphNode, context: FlowchartContext): Fl
   return problems;
 }
 
-/** The tasks whose output another stage can take: crops of a class, images routed by class, enhanced images. */
-const FEEDING_TASKS: readonly TaskType[] = ['detection', 'classification', 'enhancement'];
+/**
+ * The tasks whose output another stage can take: crops of a class, images routed by class,
+ * enhanced images, text lines (for a text recognizer only).
+ */
+const FEEDING_TASKS: readonly TaskType[] = ['detection', 'text_detection', 'classification', 'enhancement'];
 
 function checkInput(graph: Graph, node: TaskGraphNode, context: FlowchartContext): FlowchartProblem[] {
   const input = inputOf(graph, node.id);
@@ -195,7 +198,14 @@ function checkInput(graph: Graph, node: TaskGraphNode, context: FlowchartContext
   }
 
   if (!FEEDING_TASKS.includes(source.type)) {
-    add('stage_input_not_detector', { source: source.name, sourceTask: source.type }, `${where} takes its input from "${source.name}", ${withArticle(TASK_TITLES[source.type])} stage; only an object detection, image classification or image enhancement stage can feed another stage.`);
+    add('stage_input_not_detector', { source: source.name, sourceTask: source.type }, `${where} takes its input from "${source.name}", ${withArticle(TASK_TITLES[source.type])} stage; only an object detection, text detection, image classification or image enhancement stage can feed another stage.`);
+    return problems;
+  }
+  // A text detector hands on lines cut out upright: only something that reads them can use them.
+  if (source.type === 'text_detection') {
+    if (node.type !== 'text_recognition') {
+      add('text_lines_need_reader', { source: source.name, task: node.type }, `${where} takes its input from the text detection stage "${source.name}", which hands on lines of text; only a text recognition stage can read them. Connect a text recognition stage to it instead.`);
+    }
     return problems;
   }
   // An enhancer hands on its whole enhanced image: there is no class to choose.
@@ -234,6 +244,7 @@ function checkLabels(graph: Graph, node: TaskGraphNode, context: FlowchartContex
   // Fed by a stage that cannot feed it (reported above): where its labels would come from is moot.
   const source = inputOf(graph, node.id)?.source;
   if (source && source.type !== 'dataset' && !FEEDING_TASKS.includes(source.type)) return problems;
+  if (source?.type === 'text_detection' && node.type !== 'text_recognition') return problems;
   const root = rootDatasetOf(graph, node.id);
   const datasetId = root?.type === 'dataset' ? root.data?.datasetId : undefined;
   const dataset = datasetId === undefined ? undefined : lookup(context.datasets, datasetId);

@@ -8,12 +8,18 @@ const nodes = [
   { id: 'cls2', type: 'classification' },
   { id: 'seg', type: 'segmentation' },
   { id: 'enh', type: 'enhancement' },
+  { id: 'lines', type: 'text_detection' },
+  { id: 'read', type: 'text_recognition' },
 ];
 
 describe('connectionRefusal', () => {
   it('accepts dataset → detector → classifier', () => {
     expect(connectionRefusal(nodes, [], { source: 'd', target: 'det' })).toBeNull();
     expect(connectionRefusal(nodes, [{ source: 'd', target: 'det' }], { source: 'det', target: 'cls' })).toBeNull();
+  });
+  it('lets a text detector feed a text recognizer only', () => {
+    expect(connectionRefusal(nodes, [], { source: 'lines', target: 'read' })).toBeNull();
+    expect(connectionRefusal(nodes, [], { source: 'lines', target: 'cls' })).toBe('lines_need_reader');
   });
   it('refuses a connection into a dataset', () => {
     expect(connectionRefusal(nodes, [], { source: 'det', target: 'd' })).toBe('into_dataset');

@@ -5,7 +5,7 @@
  */
 
 /** Why a connection is refused: each is an i18n key `flowchart.refused.<reason>`. */
-export type ConnectionRefusal = 'self' | 'cycle' | 'second_input' | 'into_dataset' | 'parent_not_detector';
+export type ConnectionRefusal = 'self' | 'cycle' | 'second_input' | 'into_dataset' | 'parent_not_detector' | 'lines_need_reader';
 
 export interface RuleNode {
   id: string;
@@ -16,7 +16,7 @@ export interface RuleEdge {
   target: string;
 }
 
-const FEEDING_TYPES = ['detection', 'classification', 'enhancement'];
+const FEEDING_TYPES = ['detection', 'text_detection', 'classification', 'enhancement'];
 
 /** The reason `source → target` may not be added to the graph, or null when it may. */
 export function connectionRefusal(
@@ -31,9 +31,11 @@ export function connectionRefusal(
   const typeOf = (id: string) => nodes.find((n) => n.id === id)?.type;
   if (typeOf(target) === 'dataset') return 'into_dataset';
   const sourceType = typeOf(source);
-  // Only a detector's crops, a classifier's routed images and an enhancer's images can feed another
-  // stage (the validator's stage_input_not_detector).
+  // Only a detector's crops or lines, a classifier's routed images and an enhancer's images can feed
+  // another stage (the validator's stage_input_not_detector).
   if (sourceType !== 'dataset' && !FEEDING_TYPES.includes(sourceType ?? '')) return 'parent_not_detector';
+  // A text detector's lines only make sense to a text recognizer (text_lines_need_reader).
+  if (sourceType === 'text_detection' && typeOf(target) !== 'text_recognition') return 'lines_need_reader';
   if (edges.some((e) => e.target === target)) return 'second_input';
   return null;
 }

@@ -24,13 +24,27 @@ export function modelTasks(models: readonly ListedModel[]): string[] {
   return [...new Set(models.map((model) => model.task))].sort();
 }
 
-export type MetricName = 'accuracy' | 'macroF1' | 'mAP50' | 'mAP50_95' | 'mIoU' | 'pixelAccuracy' | 'wordAccuracy' | 'cer' | 'psnr' | 'ssim';
+export type MetricName =
+  | 'accuracy'
+  | 'macroF1'
+  | 'mAP50'
+  | 'mAP50_95'
+  | 'mIoU'
+  | 'pixelAccuracy'
+  | 'hmean'
+  | 'precision'
+  | 'recall'
+  | 'wordAccuracy'
+  | 'cer'
+  | 'psnr'
+  | 'ssim';
 
 /** The headline metrics per task, the one the trainer selects checkpoints by first. */
 const KEY_METRICS: Record<string, readonly MetricName[]> = {
   classification: ['accuracy', 'macroF1'],
   detection: ['mAP50', 'mAP50_95'],
   segmentation: ['mIoU', 'pixelAccuracy'],
+  text_detection: ['hmean', 'precision', 'recall'],
   text_recognition: ['wordAccuracy', 'cer'],
   enhancement: ['psnr', 'ssim'],
 };

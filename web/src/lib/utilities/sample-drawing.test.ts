@@ -100,6 +100,20 @@ describe('sampleDrawing', () => {
     expect(drawn.caption).toBeNull();
   });
 
+  it('draws a text detection sample’s lines, with what a recognizer read there when one did', () => {
+    const line = (x: number, children: unknown) => ({ points: [[x, 0], [x + 10, 0], [x + 10, 4], [x, 4]], score: 0.9, children });
+    const drawn = sampleDrawing({
+      truth: { boxes: [{ x1: 0, y1: 0, x2: 10, y2: 4, label: 'EXIT' }], polygons: [] },
+      prediction: { task: 'text_detection', lines: [line(0, { read: { task: 'text_recognition', text: 'EXIT', score: 0.8 } }), line(20, {}), { points: 'nope' }] },
+    });
+    expect(drawn.boxes.map((shape) => [shape.kind, shape.label, shape.box, shape.score])).toEqual([
+      ['truth', 'EXIT', [0, 0, 10, 4], undefined],
+      ['prediction', 'EXIT', [0, 0, 10, 4], 0.9],
+      ['prediction', '', [20, 0, 30, 4], 0.9],
+    ]);
+    expect(boxText(drawn.boxes[2]!)).toBe('90%');
+  });
+
   it('leaves out what is malformed instead of drawing it wrong', () => {
     const drawing = sampleDrawing({
       truth: { boxes: [{ x1: 10, y1: 10, x2: 10, y2: 20, label: 'flat' }, { x1: 'a', label: 'x' }, { x1: 30, y1: 30, x2: 20, y2: 20, label: 'swapped' }, null] },

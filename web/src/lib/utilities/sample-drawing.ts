@@ -8,8 +8,9 @@
  * - a stage's sample prediction (GET /api/runs/:id/stages/:nodeId/samples): `{truth, prediction}`,
  *   `truth` shaped like a manifest entry's labels and `prediction` a `POST /aip` StageResult:
  *   `{task: 'classification', class, score}`, `{task: 'detection', objects: [{class, score, box,
- *   fineClass, fineScore}]}` or `{task: 'segmentation', regions: [{class, area, outlines: [{points,
- *   holes}]}]}` (each outline drawn as a polygon; holes are left out of the drawing).
+ *   fineClass, fineScore}]}`, `{task: 'segmentation', regions: [{class, area, outlines: [{points,
+ *   holes}]}]}` (each outline drawn as a polygon; holes are left out of the drawing) or
+ *   `{task: 'text_detection', lines: [{points, score, children}]}` (rotated rectangles).
  *
  * The API types `truth` and `prediction` as free JSON, so everything here is read defensively:
  * whatever is malformed is left out rather than drawn wrong.
@@ -121,6 +122,21 @@ function predictedRegions(regions: unknown): DrawnBox[] {
   });
 }
 
+/**
+ * A text detection StageResult's lines (rotated rectangles), each labelled with what a text
+ * recognizer below read there — nothing when the stage ran alone (its score still shows).
+ */
+function predictedLines(lines: unknown): DrawnBox[] {
+  if (!Array.isArray(lines)) return [];
+  return lines.flatMap((line: unknown) => {
+    if (!isObject(line)) return [];
+    const reading = Object.values(isObject(line.children) ? line.children : {}).find((child) => isObject(child) && isText(child.text)) as Loose | undefined;
+    const [shape] = truthPolygons([{ points: line.points, label: (reading?.text as string | undefined) ?? '·' }]);
+    if (!shape) return [];
+    return [{ ...shape, label: reading ? shape.label : '', ...(isNumber(line.score) ? { score: line.score } : {}), kind: 'prediction' as const }];
+  });
+}
+
 function caption(truth: string | null, prediction: ImageCaption['prediction']): ImageCaption | null {
   if (truth === null && prediction === null) return null;
   const verdict = truth !== null && prediction !== null ? (truth === prediction.label ? 'right' : 'wrong') : null;
@@ -142,6 +158,8 @@ export function sampleDrawing(sample: SampleLike): SampleDrawing {
       boxes.push(...predictedBoxes(prediction.objects));
     } else if (prediction.task === 'segmentation') {
       boxes.push(...predictedRegions(prediction.regions));
+    } else if (prediction.task === 'text_detection') {
+      boxes.push(...predictedLines(prediction.lines));
     } else if (isText(prediction.class)) {
       predictedClass = { label: prediction.class, score: isNumber(prediction.score) ? prediction.score : 0 };
     }
@@ -209,5 +227,5 @@ export function labelFontSize(image: { width: number; height: number }, rendered
 
 /** The text on a box: its label, and a prediction's score as a whole percent ("round 91%"). */
 export function boxText(box: DrawnBox): string {
-  return box.score === undefined ? box.label : `${box.label} ${formatPercent(box.score)}`;
+  return [box.label, box.score === undefined ? '' : formatPercent(box.score)].filter((part) => part !== '').join(' ');
 }

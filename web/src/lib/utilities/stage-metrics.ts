@@ -32,7 +32,21 @@ export interface StageMetricsView {
   textExamples: { truth: string; predicted: string }[];
 }
 
-const FIGURES: Figure['name'][] = ['accuracy', 'macroF1', 'mAP50', 'mAP50_95', 'mIoU', 'pixelAccuracy', 'wordAccuracy', 'cer', 'psnr', 'ssim'];
+const FIGURES: Figure['name'][] = [
+  'accuracy',
+  'macroF1',
+  'mAP50',
+  'mAP50_95',
+  'mIoU',
+  'pixelAccuracy',
+  'hmean',
+  'precision',
+  'recall',
+  'wordAccuracy',
+  'cer',
+  'psnr',
+  'ssim',
+];
 /** The metric of the unprocessed input that an enhancement metric is compared with. */
 const BASELINES: Partial<Record<Figure['name'], string>> = { psnr: 'inputPsnr', ssim: 'inputSsim' };
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
