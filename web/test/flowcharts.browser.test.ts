@@ -46,8 +46,8 @@ describe('flowchart editor in Chromium (Temporal dev server, embedded platform o
     await page.getByTestId('new-flowchart').click();
     await page.waitForURL(`${base}/flowcharts/new`);
     await page.getByTestId('palette').waitFor();
-    // Tasks without an architecture are listed but cannot be added.
-    expect(await page.getByTestId('palette-text_detection').isDisabled()).toBe(true);
+    // Every task type has architectures now: all of them can be added.
+    expect(await page.getByTestId('palette-text_detection').isDisabled()).toBe(false);
     await page.getByTestId('palette-dataset').click();
     await page.getByTestId('panel-dataset').selectOption(datasetId);
     await page.getByTestId('palette-detection').click();
