@@ -18,7 +18,8 @@ export default defineConfig({
         },
       },
       {
-        test: { ...shared, name: 'e2e', include: ['infra/test/**/*.test.ts'], testTimeout: 3_600_000 },
+        // One file at a time: each trains models, and two at once on two cores only slow each other.
+        test: { ...shared, name: 'e2e', include: ['infra/test/**/*.test.ts'], testTimeout: 3_600_000, fileParallelism: false },
       },
     ],
   },

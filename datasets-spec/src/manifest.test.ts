@@ -176,6 +176,19 @@ describe('every format', () => {
     }
   });
 
+  it('keeps the class of enhancement pairs that have one, counts them, and matches the schema', async () => {
+    const dir = await tempDir();
+    const entries: ManifestEntry[] = [
+      { path: 'images/input/cat/a.png', width: 8, height: 8, split: 'train', target: 'images/target/cat/a.png', class: 'cat' },
+      { path: 'images/input/dog/b.png', width: 8, height: 8, split: 'test', target: 'images/target/dog/b.png', class: 'dog' },
+    ];
+    const info = await writeManifest(dir, entries, { format: 'enhancement' });
+    expect(info).toMatchObject({ classes: ['cat', 'dog'], classCounts: { cat: 1, dog: 1 } });
+    expect(await readManifest(dir)).toEqual({ info, entries });
+    const line = JSON.parse((await readFile(path.join(dir, 'manifest.jsonl'), 'utf8')).split('\n')[0]!) as unknown;
+    expect(ajv.validate('manifest#/definitions/enhancement', line), ajv.errorsText()).toBe(true);
+  });
+
   const square = { path: 'images/a.png', width: 10, height: 10, split: 'train' } as const;
   it.each([
     ['segmentation', { polygons: undefined }, /needs "polygons"/],
@@ -194,6 +207,7 @@ describe('every format', () => {
     ['enhancement', {}, /needs "target"/],
     ['enhancement', { target: '../t.png' }, /target "..\/t.png" must be relative/],
     ['enhancement', { target: 'images/a.png' }, /another image/],
+    ['enhancement', { target: 'images/t.png', class: '' }, /"class", when present, must be a non-empty string/],
   ] as const)('%s: refuses an entry with %o', async (format, change, message) => {
     const dir = await tempDir();
     await expect(writeManifest(dir, [{ ...square, ...change } as ManifestEntry], { format })).rejects.toThrow(message);

@@ -48,7 +48,7 @@ export interface ManifestEntry {
   width: number;
   height: number;
   split: Split;
-  /** Classification datasets: the image's class. */
+  /** Classification datasets: the image's class. Enhancement: the pair's class, when its upload has class folders. */
   class?: string;
   /** Detection datasets: the objects; `[]` for an image without any. Text detection: rectangles, label = the text. */
   boxes?: Box[];
@@ -69,7 +69,8 @@ export interface DatasetInfo {
   splits: Record<Split, number>;
   /**
    * Classification: images per class. Detection: boxes per label. Segmentation: polygons per label.
-   * Empty for the other formats (their labels are free text, or they have none).
+   * Enhancement: pairs per class (when its pairs have classes). Empty for the other formats (their
+   * labels are free text, or they have none).
    */
   classCounts: Record<string, number>;
   /** Encoding of the uploaded label file; null when there was none. */
@@ -118,7 +119,8 @@ const ANNOTATIONS: Record<DatasetFormat, readonly ('class' | 'boxes' | 'polygons
   text_detection: ['boxes', 'polygons'],
   segmentation: ['polygons'],
   text_recognition: ['text'],
-  enhancement: ['target'],
+  // A class when the upload's pairs sit in class folders (for a classifier below the enhancer).
+  enhancement: ['target', 'class'],
   refinery: [],
 };
 
@@ -149,6 +151,7 @@ export function entryProblem(entry: ManifestEntry, format: DatasetFormat): strin
       return typeof entry.text !== 'string' || entry.text === '' ? 'a text recognition entry needs a non-empty "text"' : null;
     case 'enhancement':
       if (entry.target === undefined) return 'an enhancement entry needs "target" (the path of its target image)';
+      if (entry.class !== undefined && (typeof entry.class !== 'string' || entry.class === '')) return 'an enhancement entry\'s "class", when present, must be a non-empty string';
       return pathProblem(entry.target, 'target') ?? (entry.target === entry.path ? 'target must be another image than path' : null);
     case 'unlabeled':
     case 'refinery':
@@ -202,7 +205,7 @@ export function describeDataset(entries: readonly ManifestEntry[], input: Datase
   const bump = (label: string) => counts.set(label, (counts.get(label) ?? 0) + 1);
   for (const entry of entries) {
     splits[entry.split]++;
-    if (input.format === 'classification' && entry.class !== undefined) bump(entry.class);
+    if ((input.format === 'classification' || input.format === 'enhancement') && entry.class !== undefined) bump(entry.class);
     if (input.format === 'detection') for (const box of entry.boxes ?? []) bump(box.label);
     if (input.format === 'segmentation') for (const polygon of entry.polygons ?? []) bump(polygon.label);
   }
@@ -248,7 +251,8 @@ export async function writeManifest(dir: string, entries: readonly ManifestEntry
 function canonicalEntry(entry: ManifestEntry, format: DatasetFormat): ManifestEntry {
   const canonical: ManifestEntry = { path: entry.path, width: entry.width, height: entry.height, split: entry.split };
   for (const field of ANNOTATIONS[format]) {
-    if (field === 'class') canonical.class = entry.class!;
+    // Always present for classification (entryProblem checks it), optional for enhancement.
+    if (field === 'class' && entry.class !== undefined) canonical.class = entry.class;
     if (field === 'boxes') canonical.boxes = (entry.boxes ?? []).map(({ x1, y1, x2, y2, label }) => ({ x1, y1, x2, y2, label }));
     if (field === 'polygons') canonical.polygons = (entry.polygons ?? []).map(({ points, label }) => ({ points: points.map(([x, y]) => [x, y] as [number, number]), label }));
     if (field === 'text') canonical.text = entry.text!;

@@ -23,6 +23,26 @@ describe('importDataset: enhancement', () => {
     expect(await sharp(path.join(outDir, 'images/test/target/c.png')).metadata()).toMatchObject({ width: 16, height: 16 });
   });
 
+  it('gives pairs the class of their top sub-folder when every pair sits in one of two or more', async () => {
+    const items = await pairs(['train/input/cat/a.jpg', 'train/target/cat/a.png', 'train/input/dog/2019/b.jpg', 'train/target/dog/2019/b.png', 'test/input/cat/c.jpg', 'test/target/cat/c.png']);
+    const { info, entries } = await importZip(items, 'enhancement');
+    expect(info).toMatchObject({ classes: ['cat', 'dog'], classCounts: { cat: 2, dog: 1 } });
+    expect(entries.map((e) => [e.path, e.class])).toEqual([
+      ['images/test/input/cat/c.jpg', 'cat'],
+      ['images/train/input/cat/a.jpg', 'cat'],
+      ['images/train/input/dog/2019/b.jpg', 'dog'],
+    ]);
+  });
+
+  it.each([
+    ['one folder for all pairs', ['train/input/photos/a.jpg', 'train/target/photos/a.png', 'train/input/photos/b.jpg', 'train/target/photos/b.png']],
+    ['some pairs outside folders', ['train/input/cat/a.jpg', 'train/target/cat/a.png', 'train/input/dog/b.jpg', 'train/target/dog/b.png', 'train/input/c.jpg', 'train/target/c.png']],
+  ])('gives no classes with %s', async (_case, names) => {
+    const { info, entries } = await importZip(await pairs(names), 'enhancement');
+    expect(info).toMatchObject({ classes: [], classCounts: {} });
+    expect(entries.every((e) => e.class === undefined)).toBe(true);
+  });
+
   it('uses the hash rule without test/, and stores BMP targets as PNG', async () => {
     const { entries, report } = await importZip([{ name: 'train/input/a.jpg', data: await jpeg(8, 8) }, { name: 'train/target/a.bmp', data: bmp(8, 8) }], 'enhancement');
     // The zip's single folder, train/, was stripped as a wrapper: input/ and target/ at the root are training pairs.

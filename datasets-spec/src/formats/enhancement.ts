@@ -7,6 +7,11 @@
  *
  * A pair is an input and a target with the same name (and sub-folder) in the same split, the
  * extension may differ. Sizes may differ (super-resolution). Folder names in any letter case.
+ *
+ * Pairs may also carry a class, for a classifier placed below the enhancer (it trains on the
+ * enhanced images with the classes of their sources, and the format has no other place for labels):
+ * when every pair sits in a sub-folder and there are at least two, the top sub-folder is the
+ * class, as in classification uploads (`train/input/cat/001.jpg` + `train/target/cat/001.png`).
  */
 import path from 'node:path';
 import { isImagePath } from '../images.ts';
@@ -121,14 +126,33 @@ export async function checkEnhancement(upload: Upload, options: CheckOptions = {
   const probes = await probeImages(upload.root, pairs.flatMap((p) => [p.input.file, p.target.file]), options.onProgress);
   const items: DatasetItem[] = [];
   const hasTest = pairs.some((p) => p.input.split === 'test');
+  const classOf = pairClasses(pairs.map((p) => p.input.key));
   for (const { input, target } of pairs) {
     const inputProbe = probes.get(input.file)!;
     const targetProbe = probes.get(target.file)!;
     if (!inputProbe.ok) problems.push({ file: input.file, ...unreadableProblem(inputProbe) });
     if (!targetProbe.ok) problems.push({ file: target.file, ...unreadableProblem(targetProbe) });
     if (inputProbe.ok && targetProbe.ok) {
-      items.push({ source: input.file, image: inputProbe.info, target: { source: target.file, image: targetProbe.info }, ...(hasTest ? { split: input.split } : {}) });
+      const label = classOf(input.key);
+      items.push({
+        source: input.file,
+        image: inputProbe.info,
+        target: { source: target.file, image: targetProbe.info },
+        ...(hasTest ? { split: input.split } : {}),
+        ...(label === undefined ? {} : { class: label }),
+      });
     }
   }
   return { items, problems, warnings: [], encoding: null, unused };
+}
+
+/**
+ * The class of each pair, by its key (its path below input/): the top sub-folder, when every pair
+ * sits in one and there are at least two of them. One folder alone, or pairs some of which sit
+ * directly in input/, are an upload organized in folders rather than classes: no classes.
+ */
+function pairClasses(keys: readonly string[]): (key: string) => string | undefined {
+  const folders = keys.map((key) => (key.includes('/') ? key.slice(0, key.indexOf('/')) : undefined));
+  const classed = folders.length > 0 && folders.every((folder) => folder !== undefined) && new Set(folders).size >= 2;
+  return (key) => (classed ? key.slice(0, key.indexOf('/')) : undefined);
 }

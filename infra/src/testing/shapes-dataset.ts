@@ -10,6 +10,7 @@ import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import sharp from 'sharp';
 import yazl from 'yazl';
+import { seededRandom as random } from './random.ts';
 
 export const FINE_CLASSES = ['circle', 'ring', 'square', 'triangle'] as const;
 export type FineClass = (typeof FINE_CLASSES)[number];
@@ -36,19 +37,8 @@ export interface ShapeImage {
   boxes: ShapeBox[];
 }
 
-/** Small deterministic PRNG (mulberry32) so every run draws the same dataset. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shapeSvg(box: ShapeBox, color: string): string {
+/** A shape as SVG, filling `box` (a ring is a thick outline inside it). */
+export function shapeSvg(box: ShapeBox, color: string): string {
   const w = box.x2 - box.x1;
   const h = box.y2 - box.y1;
   const cx = box.x1 + w / 2;
