@@ -61,3 +61,19 @@ export {
 } from './derived/geometry.ts';
 export { labelsInRegion, objectsOf, scaleLabels, type LabeledObject, type RegionLabels, type RegionOptions } from './derived/carry.ts';
 export { DerivedDatasetWriter, type DerivedDatasetOptions, type DerivedItem, type RawImage } from './derived/writer.ts';
+export {
+  DELIVERY_FORMATS,
+  LABEL_TASKS,
+  type DeliveryFormat,
+  type ExportItem,
+  type ItemLabels,
+  type LabelItemRef,
+  type LabelProblem,
+  type LabelTask,
+  type LabelingTarget,
+} from './labels/types.ts';
+export { checkItemLabels, type CheckedLabels } from './labels/check.ts';
+export { parseLabelDelivery } from './labels/delivery.ts';
+export type { DeliveryResult } from './labels/collect.ts';
+export { labelStudioConfig, labelStudioTasks } from './labels/label-studio.ts';
+export { labelingCoco, type LabelingCocoAnnotation, type LabelingCocoFile } from './labels/coco.ts';
