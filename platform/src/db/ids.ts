@@ -10,6 +10,7 @@ export const ID_PREFIX = {
   stageRun: 'sr',
   model: 'mdl',
   labelingJob: 'lj',
+  labelingItem: 'li',
   bundle: 'bdl',
   refineryTask: 'rt',
 } as const;

@@ -249,18 +249,90 @@ export const labelingJobs = pgTable(
     stageRunId: text('stage_run_id')
       .notNull()
       .references((): AnyPgColumn => stageRuns.id, { onDelete: 'cascade' }),
+    /** The run and node of the stage (denormalized from the stage run for listing and signalling). */
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    nodeId: text('node_id').notNull(),
+    /** The stage workflow that waits for this job's `labelingComplete` signal. */
+    workflowId: text('workflow_id').notNull(),
+    /** The stage's task: decides the labeler and the shape of item labels. */
+    task: text('task').notNull(),
+    /** The classes people choose from (empty for text tasks). */
+    classes: jsonb('classes').$type<string[]>().notNull().default([]),
+    /** The prepared (unlabeled) dataset whose images are the items. */
     datasetId: text('dataset_id')
       .notNull()
       .references(() => datasets.id, { onDelete: 'cascade' }),
+    /** The labeled dataset made from the items when the job completed. */
+    outputDatasetId: text('output_dataset_id').references((): AnyPgColumn => datasets.id, { onDelete: 'set null' }),
     /** builtin | external tool name */
     tool: text('tool').notNull().default('builtin'),
     state: text('state').$type<LabelingState>().notNull().default('open'),
-    /** Shared secret an external tool presents on the completion webhook. */
+    /** Shared secret an external tool signs the completion webhook with. */
     webhookSecret: text('webhook_secret').notNull(),
     createdAt: createdAt(),
     completedAt: timestamp('completed_at', { withTimezone: true }),
   },
-  (t) => [index('labeling_jobs_stage_run_idx').on(t.stageRunId)],
+  (t) => [index('labeling_jobs_stage_run_idx').on(t.stageRunId), unique('labeling_jobs_workflow_uq').on(t.workflowId)],
+);
+
+/** What a pre-label is: a model's prediction for an item, in the item's label shape. */
+export interface Prelabel {
+  labels: Record<string, unknown>;
+  confidence: number | null;
+  source: 'model' | 'upstream';
+}
+
+/** Where a crop item was cut from: the source image and the box, in that image's pixels. */
+export interface ItemSource {
+  path: string;
+  box: { x1: number; y1: number; x2: number; y2: number };
+}
+
+export const labelingItems = pgTable(
+  'labeling_items',
+  {
+    id: text('id').primaryKey(),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => labelingJobs.id, { onDelete: 'cascade' }),
+    /** Position in the prepared dataset's manifest. */
+    index: integer('index').notNull(),
+    /** The image, relative to the prepared dataset's folder. */
+    path: text('path').notNull(),
+    width: integer('width').notNull(),
+    height: integer('height').notNull(),
+    split: text('split').notNull(),
+    /** The item's labels in the manifest's shapes; null until someone labels it. */
+    labels: jsonb('labels').$type<Record<string, unknown>>(),
+    prelabel: jsonb('prelabel').$type<Prelabel>(),
+    /** How sure the pre-label is (null: nothing predicted); items are served lowest first. */
+    confidence: doublePrecision('confidence'),
+    source: jsonb('source').$type<ItemSource>(),
+    /** Bumped by every save: a save naming an older version is someone overwriting newer work. */
+    version: integer('version').notNull().default(0),
+    labeledBy: text('labeled_by').references(() => users.id, { onDelete: 'set null' }),
+    labeledAt: timestamp('labeled_at', { withTimezone: true }),
+    /** Who holds the item (claimed it to label), until when. */
+    assignedTo: text('assigned_to').references(() => users.id, { onDelete: 'set null' }),
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
+  },
+  (t) => [unique('labeling_items_job_path_uq').on(t.jobId, t.path), index('labeling_items_job_idx').on(t.jobId, t.confidence)],
+);
+
+/** Webhook deliveries already imported (sha256 of the body), so a repeated delivery imports once. */
+export const labelingDeliveries = pgTable(
+  'labeling_deliveries',
+  {
+    jobId: text('job_id')
+      .notNull()
+      .references(() => labelingJobs.id, { onDelete: 'cascade' }),
+    digest: text('digest').notNull(),
+    items: integer('items').notNull(),
+    receivedAt: createdAt(),
+  },
+  (t) => [unique('labeling_deliveries_job_digest_uq').on(t.jobId, t.digest)],
 );
 
 export const bundles = pgTable('bundles', {
@@ -292,6 +364,8 @@ export type Model = typeof models.$inferSelect;
 export type NewModel = typeof models.$inferInsert;
 export type LabelingJob = typeof labelingJobs.$inferSelect;
 export type NewLabelingJob = typeof labelingJobs.$inferInsert;
+export type LabelingItem = typeof labelingItems.$inferSelect;
+export type NewLabelingItem = typeof labelingItems.$inferInsert;
 export type Bundle = typeof bundles.$inferSelect;
 export type NewBundle = typeof bundles.$inferInsert;
 export type RefineryTask = typeof refineryTasks.$inferSelect;
