@@ -175,6 +175,18 @@ describe('validateFlowchart', () => {
     expect(problem.params).toEqual({ node: 'Detect shapes', task: 'detection', dataset: 'Pets', format: 'classification', feeds: ['classification'] });
   });
 
+  it('lets an unlabeled dataset feed any task people can label, but not enhancement', () => {
+    const context = headlineContext();
+    context.datasets['ds-photos'] = { name: 'Photos', format: 'unlabeled', status: 'ready', classes: [] };
+    const graph = headlineFlowchart();
+    Object.assign(graph.nodes[0]!.data!, { datasetId: 'ds-photos' });
+    expect(validateFlowchart(graph, context)).toEqual([]);
+    graph.nodes.push({ id: 'sharpen', type: 'enhancement', position: at, data: {} });
+    graph.edges.push({ id: 'e-sharpen', source: 'shapes', target: 'sharpen' });
+    const problem = expectOnly(validateFlowchart(graph, context), 'format_mismatch', 'sharpen');
+    expect(problem.params).toMatchObject({ format: 'unlabeled', feeds: ['classification', 'detection', 'segmentation', 'text_detection', 'text_recognition'] });
+  });
+
   it('honours a custom format → task rule from the context', () => {
     const context = { ...headlineContext(), formatTasks: { detection: ['detection', 'classification'] as const } };
     const graph = headlineFlowchart();

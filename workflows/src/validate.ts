@@ -165,6 +165,9 @@ function checkModeAndClasses(node: TaskGraphNode, context: FlowchartContext): Fl
  * The tasks whose output another stage can take: crops of a class, images routed by class,
  * enhanced images, text lines (for a text recognizer only).
  */
+/** The tasks people label in AIP's labeler (enhancement learns from image pairs, which nobody draws). */
+export const LABELABLE_TASKS: readonly TaskType[] = ['classification', 'detection', 'segmentation', 'text_detection', 'text_recognition'];
+
 const FEEDING_TASKS: readonly TaskType[] = ['detection', 'text_detection', 'classification', 'enhancement'];
 
 function checkInput(graph: Graph, node: TaskGraphNode, context: FlowchartContext): FlowchartProblem[] {
@@ -180,7 +183,8 @@ function checkInput(graph: Graph, node: TaskGraphNode, context: FlowchartContext
   if (source.type === 'dataset') {
     const dataset = source.data ? lookup(context.datasets, source.data.datasetId) : undefined;
     if (!dataset) return problems; // reported on the dataset box
-    const feeds = (context.formatTasks ?? DEFAULT_FORMAT_TASKS)[dataset.format] ?? [];
+    // An unlabeled dataset feeds any task people can label: its stage waits for their labels.
+    const feeds = dataset.format === 'unlabeled' ? LABELABLE_TASKS : ((context.formatTasks ?? DEFAULT_FORMAT_TASKS)[dataset.format] ?? []);
     if (!feeds.includes(node.type)) {
       add(
         'format_mismatch',

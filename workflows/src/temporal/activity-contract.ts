@@ -38,6 +38,18 @@ export interface StageProgress {
   metrics?: Metrics;
   modelId?: string;
   datasetId?: string;
+  /** The labeling job the stage waits for (state `awaiting_labels`). */
+  labelingJobId?: string;
+}
+
+/** A stage's labeling job, as `openLabelingJob` left it. */
+export interface LabelingJobRef {
+  jobId: string;
+  /** Items to label, and how many already have labels (carried from the source, or kept from an earlier attempt). */
+  items: number;
+  labeled: number;
+  /** True when an earlier attempt of the stage already completed this job: no need to wait again. */
+  completed: boolean;
 }
 
 export interface PlatformActivities {
@@ -53,6 +65,20 @@ export interface PlatformActivities {
     upstreamModels: Record<string, string>;
     plan: Plan;
   }): Promise<PreparedData>;
+  /**
+   * Open the labeling job of a stage whose prepared data lacks labels: one item per image, pre-filled
+   * with a model's predictions where the stage has a model to predict with. Idempotent: a retried
+   * stage finds its earlier job (with the labels people already gave) instead of opening another.
+   */
+  openLabelingJob(input: {
+    runId: string;
+    stage: PlanStage;
+    data: PreparedData;
+    /** The stage workflow that waits for the job's `labelingComplete` signal. */
+    workflowId: string;
+  }): Promise<LabelingJobRef>;
+  /** A completed labeling job's labeled items as a dataset (with lineage): the stage's data from now on. */
+  importLabels(input: { runId: string; stage: PlanStage; jobId: string }): Promise<PreparedData>;
   /** Train via the configured executor; heartbeats progress; resumes from checkpoints on retry. */
   trainStage(input: { runId: string; stage: PlanStage; data: PreparedData }): Promise<TrainedModel>;
   /** Evaluate a trained (or reused) model on the held-out split of the prepared data. */

@@ -18,6 +18,8 @@ export interface StageView {
   message?: string;
   metrics?: Metrics;
   modelId?: string;
+  /** The labeling job the stage waits for, while `awaiting_labels`. */
+  labelingJobId?: string;
   /**
    * How many times the user has retried this stage (absent before the first retry). Retry `n` runs
    * as the child workflow `${runId}/${nodeId}/retry-${n}`; the first attempt is `${runId}/${nodeId}`.

@@ -9,7 +9,7 @@ import type { Plan } from '../plan.ts';
 import { headlineContext, headlineFlowchart } from '../test-support/headline.ts';
 import { callsOf, defaultActivities, recordingActivities, type ActivityCall } from '../test-support/recording-activities.ts';
 import { bundleWorkflows, connectHarness, type TaskQueues, type TemporalHarness } from '../test-support/temporal-harness.ts';
-import { retryStageUpdate, statusQuery, stageStatusQuery } from './messages.ts';
+import { labelingCompleteSignal, retryStageUpdate, statusQuery, stageStatusQuery } from './messages.ts';
 import { ingestDatasetWorkflow, runFlowchartWorkflow, type RunFlowchartInput } from './workflows.ts';
 
 const CHILDREN = ['round-kind', 'angular-kind'];
@@ -233,7 +233,52 @@ describe('AIP workflows on the Temporal server (TEMPORAL_ADDRESS)', () => {
     });
   });
 
-  it('keeps a stage whose data has no labels failed until the user cancels the waiting run', async () => {
+  it('waits for labels when a stage\'s data has none, then imports them and trains on them', async () => {
+    const { activities, calls } = recordingActivities({
+      async prepareStage({ runId, stage }) {
+        const labeled = stage.nodeId !== 'detect';
+        return { prefix: `runs/${runId}/stages/${stage.nodeId}/data`, images: 12, labeled, labelMap: {} };
+      },
+    });
+    const out = await harness.withWorkers(activities, async (queues) => {
+      const handle = await start(queues, headlinePlan());
+      await waitFor('the detector to wait for labels', () => stateLog(calls, 'detect').includes('awaiting_labels'));
+      const stage = harness.client.workflow.getHandle(`${handle.workflowId}/detect`);
+      const waiting = await stage.query(stageStatusQuery);
+      // Another job's completion does not end this wait.
+      await stage.signal(labelingCompleteSignal, { labelingJobId: 'job-elsewhere' });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const stillWaiting = await stage.query(stageStatusQuery);
+      await stage.signal(labelingCompleteSignal, { labelingJobId: 'job-detect' });
+      return { waiting, stillWaiting, result: await handle.result() };
+    });
+    expect(out.waiting).toMatchObject({ state: 'awaiting_labels', labelingJobId: 'job-detect', message: 'Waiting for labels: 12 of 12 images still need them.' });
+    expect(out.stillWaiting.state).toBe('awaiting_labels');
+    expect(stateLog(calls, 'detect')).toEqual(['preparing', 'awaiting_labels', 'preparing', 'training', 'evaluating', 'registering', 'succeeded']);
+    const opened = callsOf(calls, 'openLabelingJob', 'detect');
+    expect(opened.map((c) => c.input.workflowId)).toEqual([expect.stringMatching(/\/detect$/)]);
+    expect(callsOf(calls, 'importLabels', 'detect').map((c) => c.input.jobId)).toEqual(['job-detect']);
+    // Training reads the imported, labeled data, not the prepared images.
+    expect((callsOf(calls, 'trainStage', 'detect')[0]!.input.data as { prefix: string }).prefix).toMatch(/\/detect\/labeled$/);
+    for (const child of CHILDREN) expect(callsOf(calls, 'openLabelingJob', child)).toHaveLength(0);
+    expect(Object.keys(out.result.models).sort()).toEqual(['angular-kind', 'detect', 'round-kind']);
+  });
+
+  it('does not wait again for a labeling job an earlier attempt completed', async () => {
+    const { activities, calls } = recordingActivities({
+      async prepareStage({ runId, stage }) {
+        return { prefix: `runs/${runId}/stages/${stage.nodeId}/data`, images: 12, labeled: stage.nodeId !== 'detect', labelMap: {} };
+      },
+      async openLabelingJob() {
+        return { jobId: 'job-done', items: 12, labeled: 12, completed: true };
+      },
+    });
+    await harness.withWorkers(activities, async (queues) => (await start(queues, headlinePlan())).result());
+    expect(stateLog(calls, 'detect')).toEqual(['preparing', 'preparing', 'training', 'evaluating', 'registering', 'succeeded']);
+    expect(callsOf(calls, 'importLabels', 'detect').map((c) => c.input.jobId)).toEqual(['job-done']);
+  });
+
+  it('cancels a stage waiting for labels when the run is cancelled', async () => {
     const { activities, calls } = recordingActivities({
       async prepareStage({ runId, stage }) {
         return { prefix: `runs/${runId}/stages/${stage.nodeId}/data`, images: 12, labeled: false, labelMap: {} };
@@ -241,7 +286,7 @@ describe('AIP workflows on the Temporal server (TEMPORAL_ADDRESS)', () => {
     });
     const { error, status } = await harness.withWorkers(activities, async (queues) => {
       const handle = await start(queues, headlinePlan());
-      await waitFor('the run to wait for the user', () => runLog(calls).includes('attention'));
+      await waitFor('the detector to wait for labels', () => stateLog(calls, 'detect').includes('awaiting_labels'));
       await handle.cancel();
       const error = await handle.result().then(
         () => undefined,
@@ -251,16 +296,15 @@ describe('AIP workflows on the Temporal server (TEMPORAL_ADDRESS)', () => {
     });
     expect(error).toBeInstanceOf(WorkflowFailedError);
     expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
-    expect(runLog(calls)).toEqual(['running', 'attention', 'cancelled']);
-    expect(stateLog(calls, 'detect')).toEqual(['preparing', 'awaiting_labels', 'failed']);
-    expect(callsOf(calls, 'recordStage', 'detect').at(-1)!.input.message).toMatch(/^The images for "Detect shapes" have no labels/);
+    expect(runLog(calls)).toEqual(['running', 'cancelled']);
+    expect(stateLog(calls, 'detect')).toEqual(['preparing', 'awaiting_labels', 'cancelled']);
     expect(callsOf(calls, 'trainStage')).toHaveLength(0);
     for (const child of CHILDREN) {
       expect(callsOf(calls, 'recordStage', child).map((c) => [c.input.state, c.input.message])).toEqual([
         ['cancelled', 'Not run: the run was cancelled.'],
       ]);
     }
-    expect(status).toMatchObject({ status: 'cancelled', stages: { detect: { state: 'failed' }, 'round-kind': { state: 'cancelled' } } });
+    expect(status).toMatchObject({ status: 'cancelled', stages: { detect: { state: 'cancelled' }, 'round-kind': { state: 'cancelled' } } });
   });
 
   it('cancels running children and their activities when the run is cancelled', async () => {

@@ -18,6 +18,7 @@ import {
   patched,
   proxyActivities,
   setHandler,
+  workflowInfo,
   type ActivityOptions,
   type RetryPolicy,
 } from '@temporalio/workflow';
@@ -351,6 +352,9 @@ async function runStages(input: RunFlowchartInput, view: RunStatusView, retries:
   });
 }
 
+/** What a `labelingComplete` signal without a job id completes: the job the stage waits for. */
+const ANY_JOB = '*';
+
 /** Coarse progress shown for each state (training progress itself comes from heartbeats). */
 const STATE_PROGRESS: Partial<Record<StageState, number>> = {
   preparing: 0,
@@ -371,10 +375,13 @@ export async function stageWorkflow(input: StageWorkflowInput): Promise<StageRes
   const activities = activitiesFor(input);
   const view: StageView = { state: 'pending', progress: 0 };
   setHandler(stageStatusQuery, () => view);
-  // Labeling arrives in a later version; until then the signal is accepted and ignored.
-  setHandler(labelingCompleteSignal, () => undefined);
+  // Completions that arrive before the wait starts are kept, so none is lost.
+  const completedJobs = new Set<string>();
+  setHandler(labelingCompleteSignal, ({ labelingJobId }) => {
+    completedJobs.add(labelingJobId ?? ANY_JOB);
+  });
 
-  const record = async (state: StageState, extra: { message?: string; metrics?: Metrics; modelId?: string } = {}) => {
+  const record = async (state: StageState, extra: { message?: string; metrics?: Metrics; modelId?: string; labelingJobId?: string } = {}) => {
     const progress = STATE_PROGRESS[state] ?? view.progress;
     Object.assign(view, { state, progress, ...extra });
     await activities.quick.recordStage({ runId, nodeId, state, progress, ...extra });
@@ -382,11 +389,23 @@ export async function stageWorkflow(input: StageWorkflowInput): Promise<StageRes
 
   try {
     await record('preparing');
-    const data = await activities.long.prepareStage({ runId, stage, upstreamModels, plan });
+    let data = await activities.long.prepareStage({ runId, stage, upstreamModels, plan });
     if (!data.labeled) {
-      const message = `The images for "${stage.name}" have no labels for this task. Labeling inside AIP arrives in a later version; for now upload a dataset that is already labelled.`;
-      await record('awaiting_labels', { message });
-      throw ApplicationFailure.nonRetryable(message, 'LabelsRequired');
+      // Stages started before labeling existed (no marker) fail here as they always did.
+      if (!patched('labeling-in-aip')) {
+        const message = `The images for "${stage.name}" have no labels for this task. Labeling inside AIP arrives in a later version; for now upload a dataset that is already labelled.`;
+        await record('awaiting_labels', { message });
+        throw ApplicationFailure.nonRetryable(message, 'LabelsRequired');
+      }
+      const job = await activities.long.openLabelingJob({ runId, stage, data, workflowId: workflowInfo().workflowId });
+      if (!job.completed) {
+        const message = `Waiting for labels: ${job.items - job.labeled} of ${job.items} images still need them.`;
+        await record('awaiting_labels', { message, labelingJobId: job.jobId });
+        // Durable: the wait lives in the workflow's history, for as long as people take.
+        await condition(() => completedJobs.has(job.jobId) || completedJobs.has(ANY_JOB));
+      }
+      await record('preparing', { message: 'Importing the labels.' });
+      data = await activities.long.importLabels({ runId, stage, jobId: job.jobId });
     }
 
     let model: TrainedModel;

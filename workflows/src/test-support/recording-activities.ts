@@ -29,6 +29,12 @@ export function defaultActivities(): PlatformActivities {
     async prepareStage({ runId, stage }) {
       return { prefix: `runs/${runId}/stages/${stage.nodeId}/data`, images: 12, labeled: true, labelMap: stage.labelMap };
     },
+    async openLabelingJob({ stage }) {
+      return { jobId: `job-${stage.nodeId}`, items: 12, labeled: 0, completed: false };
+    },
+    async importLabels({ runId, stage }) {
+      return { prefix: `runs/${runId}/stages/${stage.nodeId}/labeled`, images: 12, labeled: true, labelMap: {} };
+    },
     async trainStage({ runId, stage }) {
       return { prefix: `runs/${runId}/stages/${stage.nodeId}/out` };
     },
