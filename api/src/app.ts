@@ -16,6 +16,8 @@ import architectureRoutes from './routes/architectures.ts';
 import datasetRoutes from './routes/datasets.ts';
 import flowchartRoutes from './routes/flowcharts.ts';
 import healthRoutes from './routes/health.ts';
+import labelingRoutes from './routes/labeling.ts';
+import labelingHookRoutes from './routes/labeling-hooks.ts';
 import meRoutes from './routes/me.ts';
 import modelRoutes from './routes/models.ts';
 import runRoutes from './routes/runs.ts';
@@ -53,6 +55,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         { name: 'flowcharts', description: 'Stage graphs and their validation' },
         { name: 'runs', description: 'Training runs of flowcharts, their status and bundles' },
         { name: 'models', description: 'The model registry' },
+        { name: 'labeling', description: 'Labeling jobs of stages whose data lacks labels, the built-in labeler and the external tools\' webhook' },
         { name: 'meta', description: 'Architectures, health, documentation' },
       ],
     },
@@ -76,6 +79,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       api.register(runRoutes, deps);
       api.register(stageRoutes, deps);
       api.register(modelRoutes, deps);
+      api.register(labelingRoutes, deps);
+      api.register(labelingHookRoutes, deps);
     },
     { prefix: '/api' },
   );

@@ -64,9 +64,10 @@ export async function ensureAdminToken(db: Database, fixedToken?: string): Promi
   return { userId: admin.id, token };
 }
 
-/** Routes under /api that answer without a token: the OpenAPI document and its viewer. */
+/** Routes under /api that answer without a token: the OpenAPI document and its viewer, webhooks. */
 function isPublic(path: string): boolean {
-  return path === '/api/openapi.json' || path === '/api/docs' || path.startsWith('/api/docs/');
+  // The labeling webhook authenticates by its job's HMAC signature instead (routes/labeling-hooks.ts).
+  return path === '/api/openapi.json' || path === '/api/docs' || path.startsWith('/api/docs/') || path.startsWith('/api/hooks/');
 }
 
 // lastUsedAt is informational: writing it at most once a minute per token spares a database write

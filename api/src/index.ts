@@ -2,3 +2,4 @@
 export { buildApp } from './app.ts';
 export { DEFAULT_UPLOAD_MAX_BYTES, type ApiConfig, type AppDeps } from './deps.ts';
 export { ensureAdminToken, hashToken, type EnsuredAdmin } from './auth.ts';
+export { signDelivery, REPLAY_WINDOW_S } from './routes/labeling-hooks.ts';

@@ -46,6 +46,16 @@ describe('API models, OpenAPI and web app (PGlite, Temporal dev server)', () => 
         'GET /api/models',
         'GET /api/models/{id}',
         'GET /api/models/{id}/onnx',
+        'GET /api/labeling/jobs',
+        'GET /api/labeling/jobs/{jobId}',
+        'GET /api/labeling/jobs/{jobId}/items',
+        'POST /api/labeling/jobs/{jobId}/claim',
+        'GET /api/labeling/jobs/{jobId}/items/{itemId}',
+        'PUT /api/labeling/jobs/{jobId}/items/{itemId}',
+        'GET /api/labeling/jobs/{jobId}/items/{itemId}/image',
+        'POST /api/labeling/jobs/{jobId}/complete',
+        'GET /api/labeling/jobs/{jobId}/export',
+        'POST /api/hooks/labeling/{jobId}',
       ].sort(),
     );
     const getRun = doc.paths['/api/runs/{id}'].get;
@@ -55,6 +65,8 @@ describe('API models, OpenAPI and web app (PGlite, Temporal dev server)', () => 
     expect(doc.components.schemas.Error.properties.error.properties.code.type).toBe('string');
     expect(doc.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
     expect(doc.paths['/healthz'].get.security).toEqual([]);
+    // The webhook authenticates by its HMAC signature, not a token.
+    expect(doc.paths['/api/hooks/labeling/{jobId}'].post.security).toEqual([]);
 
     const docs = await h.app.inject({ url: '/api/docs' });
     expect(docs.statusCode).toBeLessThan(400); // the viewer is public (redirects to its page)

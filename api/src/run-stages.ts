@@ -26,6 +26,7 @@ export function stageViews(stages: PlanStage[], rows: StageRun[]) {
       modelId: row?.modelId ?? null,
       datasetId: row?.datasetId ?? null,
       userError: row?.userError ?? null,
+      labelingJobId: row?.labelingJobId ?? null,
       startedAt: iso(row?.startedAt),
       finishedAt: iso(row?.finishedAt),
     };

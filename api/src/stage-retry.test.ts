@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { ApplicationFailure } from '@temporalio/common';
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { datasets, newId, runs } from '@aip/platform';
-import { workflowsPath, type PlatformActivities } from '@aip/workflows/temporal';
-import { startHarness, temporalAddress, type Harness } from './test-support.ts';
+import type { PlatformActivities } from '@aip/workflows/temporal';
+import { standInActivities, startStandInWorkers, waitUntil } from './stand-in-workers.ts';
+import { startHarness, type Harness } from './test-support.ts';
 
 /** dataset → detector (round, angular) → classifier of the round objects. */
 function cascade(datasetId: string) {
@@ -26,79 +26,29 @@ function cascade(datasetId: string) {
  * training. `recordRun` writes the run's status where the API reads it; the classifier's data
  * fails to prepare the first time (a user error), so the run waits for a retry.
  */
+/** The classifier's data fails to prepare the first time (a user error), so the run waits for a retry. */
 function testActivities(h: Harness): PlatformActivities {
   let classifierTries = 0;
-  return {
-    async ingestDataset() {
-      return { status: 'ready' };
-    },
-    async recordRun({ runId, status, error }) {
-      await h.db.update(runs).set({ status, ...(error === undefined ? {} : { error }) }).where(eq(runs.id, runId));
-    },
-    async recordStage() {},
+  return standInActivities(h, {
     async prepareStage({ runId, stage }) {
       if (stage.nodeId === 'round-kind' && classifierTries++ === 0) {
         throw ApplicationFailure.create({ type: 'UserError', message: 'No "round" box of the detector matched a labelled shape.' });
       }
       return { prefix: `runs/${runId}/stages/${stage.nodeId}/data`, images: 4, labeled: true, labelMap: {} };
     },
-    async trainStage({ runId, stage }) {
-      return { prefix: `runs/${runId}/stages/${stage.nodeId}/out` };
-    },
-    async evaluateStage() {
-      return { accuracy: 0.9 };
-    },
-    async registerModel({ stage }) {
-      return { modelId: `mdl-${stage.nodeId}` };
-    },
-    async resolveModel({ modelId }) {
-      return { prefix: `models/${modelId}` };
-    },
-    async packageBundle({ runId }) {
-      return { bundleKey: `bundles/${runId}.zip`, size: 1, sha256: '0'.repeat(64) };
-    },
-    async evaluateCascade() {
-      return { accuracy: 0.9 };
-    },
-  };
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  });
 }
 
 describe('API retry of a failed stage (PGlite, local blob store, Temporal dev server with a worker)', () => {
   let h: Harness;
-  let nativeConnection: NativeConnection;
-  let workers: Worker[];
-  let running: Promise<unknown>;
+  let workers: { stop(): Promise<void> } | undefined;
 
   beforeAll(async () => {
     h = await startHarness();
-    // The SDK reports every expected failure (the failing stage) at WARN.
-    Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
-    nativeConnection = await NativeConnection.connect({ address: temporalAddress() });
-    const { trainStage, ...orchestration } = testActivities(h);
-    const common = { connection: nativeConnection, namespace: 'default', shutdownGraceTime: '5s' } as const;
-    workers = [
-      await Worker.create({
-        ...common,
-        taskQueue: h.taskQueue,
-        workflowBundle: await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('ERROR') }),
-        activities: orchestration,
-      }),
-      await Worker.create({ ...common, taskQueue: `${h.taskQueue}-gpu`, activities: { trainStage } }),
-    ];
-    running = Promise.all(workers.map((w) => w.run()));
+    workers = await startStandInWorkers(h, testActivities(h));
   });
   afterAll(async () => {
-    for (const w of workers ?? []) if (w.getState() === 'RUNNING') w.shutdown();
-    await running;
-    await nativeConnection?.close();
+    await workers?.stop();
     await h?.close();
   });
 
@@ -122,7 +72,7 @@ describe('API retry of a failed stage (PGlite, local blob store, Temporal dev se
     h.started.add(runId);
     const statusOf = async () => (await h.app.inject({ url: `/api/runs/${runId}`, headers: h.auth })).json().status;
 
-    await waitFor('the run to wait for the user', async () => (await statusOf()) === 'attention');
+    await waitUntil('the run to wait for the user', statusOf, (status) => status === 'attention');
 
     const notFailed = await post(`/api/runs/${runId}/stages/detect/retry`);
     expect(notFailed.statusCode).toBe(409);
@@ -141,7 +91,7 @@ describe('API retry of a failed stage (PGlite, local blob store, Temporal dev se
     expect(result.models).toEqual({ detect: 'mdl-detect', 'round-kind': 'mdl-round-kind' });
     const attempt = await h.temporal.workflow.getHandle(`${runId}/round-kind/retry-1`).describe();
     expect(attempt.status.name).toBe('COMPLETED');
-    await waitFor('the run to be recorded succeeded', async () => (await statusOf()) === 'succeeded');
+    await waitUntil('the run to be recorded succeeded', statusOf, (status) => status === 'succeeded');
 
     const ended = await post(`/api/runs/${runId}/stages/round-kind/retry`);
     expect(ended.statusCode).toBe(409);

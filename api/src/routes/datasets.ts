@@ -12,15 +12,8 @@ import { exportZip } from '../dataset-export.ts';
 import { receiveDatasetUpload } from '../upload.ts';
 import { DatasetSchema, IdParams, Literals, datasetView } from '../views.ts';
 import { workflowStarter } from '../workflows.ts';
+import { IMAGE_TYPES } from '../image-types.ts';
 
-const IMAGE_TYPES: Record<string, string> = {
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.tif': 'image/tiff',
-  '.tiff': 'image/tiff',
-};
 
 const BoxSchema = Type.Object({ x1: Type.Number(), y1: Type.Number(), x2: Type.Number(), y2: Type.Number(), label: Type.String() });
 const SampleSchema = Type.Object({

@@ -35,6 +35,7 @@ const StageSchema = Type.Object({
   modelId: Nullable(Type.String()),
   datasetId: Nullable(Type.String({ description: 'The data this stage trained on (possibly derived).' })),
   userError: Nullable(Type.Boolean({ description: 'True when a failure is due to the data or settings.' })),
+  labelingJobId: Nullable(Type.String({ description: 'The labeling job of a stage whose data needed labels.' })),
   startedAt: Nullable(DateTime),
   finishedAt: Nullable(DateTime),
 });
