@@ -16,7 +16,7 @@ import { compileFlowchart } from '../src/compile.ts';
 import { headlineContext, headlineFlowchart } from '../src/test-support/headline.ts';
 import { recordingActivities } from '../src/test-support/recording-activities.ts';
 import { bundleWorkflows, connectHarness } from '../src/test-support/temporal-harness.ts';
-import { retryStageUpdate, statusQuery } from '../src/temporal/messages.ts';
+import { labelingCompleteSignal, retryStageUpdate, stageStatusQuery, statusQuery } from '../src/temporal/messages.ts';
 import { runFlowchartWorkflow } from '../src/temporal/workflows.ts';
 
 type RunHandle = Awaited<ReturnType<typeof harness.client.workflow.start<typeof runFlowchartWorkflow>>>;
@@ -99,6 +99,22 @@ await record(
   async (handle) => {
     while ((await handle.query(statusQuery)).status !== 'attention') await new Promise((resolve) => setTimeout(resolve, 100));
     await handle.executeUpdate(retryStageUpdate, { args: [{ nodeId: 'detect' }] });
+  },
+);
+await record(
+  'headline-labeled',
+  recordingActivities({
+    async prepareStage({ runId, stage }) {
+      return { prefix: `runs/${runId}/stages/${stage.nodeId}/data`, images: 12, labeled: stage.nodeId !== 'detect', labelMap: {} };
+    },
+  }).activities,
+  ['detect'],
+  async (handle) => {
+    // The detector waits for labels until people finish its labeling job.
+    const stage = harness.client.workflow.getHandle(`${handle.workflowId}/detect`);
+    const waiting = async () => (await stage.query(stageStatusQuery).catch(() => undefined))?.state === 'awaiting_labels';
+    while (!(await waiting())) await new Promise((resolve) => setTimeout(resolve, 100));
+    await stage.signal(labelingCompleteSignal, { labelingJobId: 'job-detect' });
   },
 );
 await harness.close();

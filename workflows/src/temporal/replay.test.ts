@@ -29,6 +29,9 @@ describe('workflow history replay', () => {
   it('replays every recorded history with the current workflow code', async () => {
     const recorded = await histories();
     expect(recorded.map((h) => h.file)).toEqual([
+      // Recorded with the labeling-in-aip patch: the detector waits for labels, then trains on them.
+      'headline-labeled.run.json',
+      'headline-labeled.stage-detect.json',
       'headline-stage-failed.run.json',
       'headline-stage-failed.stage-detect.json',
       // Recorded with the retry-failed-stage patch: the detector fails, waits, is retried by the update.
