@@ -12,6 +12,7 @@ import { loadPipeline, type TextLineResult } from '@aip/serving';
 import type { Plan } from '@aip/workflows';
 import type { Metrics } from '@aip/workflows/temporal';
 import type { ActivityDeps } from './deps.ts';
+import { sourceDatasetId } from './prepare.ts';
 import { cascadeMetrics, emptyTally, scoreDetections, scoreTextLines, type CascadeLine, type CascadeObject } from './cascade-score.ts';
 import { normalizedPrefix } from './keys.ts';
 import { localFolder } from './local-files.ts';
@@ -30,7 +31,9 @@ export async function evaluateCascade(
   try {
     for (const root of plan.stages.filter((stage) => stage.input.kind === 'dataset')) {
       if (root.input.kind !== 'dataset' || (root.task !== 'detection' && root.task !== 'text_detection')) continue;
-      const [dataset] = await deps.db.select().from(schema.datasets).where(eq(schema.datasets.id, root.input.datasetId));
+      // The root's images with the labels people gave them, when they were labeled in AIP.
+      const datasetId = await sourceDatasetId(deps, runId, plan, root.nodeId);
+      const [dataset] = await deps.db.select().from(schema.datasets).where(eq(schema.datasets.id, datasetId));
       if (!dataset) continue;
       const dir = await localFolder(deps.blobs, normalizedPrefix(dataset), deps.config.workDir);
       const { entries } = await readManifest(dir);

@@ -7,6 +7,7 @@ import { evaluateCascade } from './cascade.ts';
 import type { ActivityDeps } from './deps.ts';
 import { evaluateStage } from './evaluate.ts';
 import { ingestDataset } from './ingest.ts';
+import { importLabels, openLabelingJob } from './labeling.ts';
 import { packageBundle } from './package-bundle.ts';
 import { prepareStage } from './prepare.ts';
 import { recordRun, recordStage } from './records.ts';
@@ -19,6 +20,8 @@ export function createActivities(deps: ActivityDeps): PlatformActivities {
     recordRun: (input) => recordRun(deps, input),
     recordStage: (input) => recordStage(deps, input),
     prepareStage: (input) => prepareStage(deps, input),
+    openLabelingJob: (input) => openLabelingJob(deps, input),
+    importLabels: (input) => importLabels(deps, input),
     trainStage: (input) => trainStage(deps, input),
     evaluateStage: (input) => evaluateStage(deps, input),
     registerModel: (input) => registerModel(deps, input),

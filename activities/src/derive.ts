@@ -7,9 +7,9 @@
  * the crop (detection, segmentation). A text detector's lines are cut out upright for a text
  * recognizer, each taking the text of the labeled outline it overlaps.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DerivedDatasetWriter, labelsInRegion, matchByIou, matchPolygonsByIou, objectsOf, readManifest, type DerivedItem, type LabeledObject, type ManifestEntry, type Region } from '@aip/datasets-spec';
+import { DerivedDatasetWriter, entryProblem, labelsInRegion, matchByIou, matchPolygonsByIou, objectsOf, readManifest, writeManifest, type DerivedItem, type LabeledObject, type ManifestEntry, type Region } from '@aip/datasets-spec';
 import { collectObjects, collectTextLines, cropImage, cropRegion, decodeImage, loadPipeline, rectifyTextLine, type Pipeline, type PipelineResult, type StageResult } from '@aip/serving';
 import type { PlanStage, TaskType } from '@aip/workflows';
 import { userError } from './failures.ts';
@@ -27,7 +27,11 @@ export interface DeriveOptions {
 
 export interface DeriveResult {
   images: number;
-  /** Images (crops) with labels for the stage: all of them, since those without are dropped. */
+  /**
+   * Images (crops) with labels for the stage. When some have none (the source is labeled only
+   * coarsely, e.g. boxes of the parent class, or not at all), the dataset is written `unlabeled`
+   * with `labeling-hints.jsonl` beside it, and people label it before the stage trains.
+   */
   labeled: number;
   /**
    * Outputs left out: crops that matched no source object or one of another branch's class
@@ -66,17 +70,23 @@ async function deriveCrops(options: DeriveOptions, source: { nodeId: string; cla
     const objects = collectObjects(result, source.nodeId, source.class);
     const truths = objectsOf(entry);
     const matches = matchByIou(objects.map((object) => object.box), truths, 0.5);
+    const unlabeledSource = entry.boxes === undefined && entry.polygons === undefined;
     let dropped = 0;
     for (const [k, object] of objects.entries()) {
       const truth = matches.has(k) ? truths[matches.get(k)!] : undefined;
       const region: Region = cropRegion(image, object.box);
       const labels = truth ? labeller.label(entry, truth, region) : null;
-      if (!labels) {
+      // Without labels for this stage a crop is kept for people to label when its object is known
+      // only by the parent class (a coarse label) or the image has no labels at all; otherwise it
+      // is a detector mistake or another branch's object.
+      const toLabel = labels === null && (truth ? truth.label === source.class : unlabeledSource);
+      if (!labels && !toLabel) {
         dropped++;
         continue;
       }
       const crop = await cropImage(image, object.box);
-      await writer.add({ name: `${index}_${k}`, image: { ...crop.image, channels: 3 }, split: entry.split, labels });
+      const hint = { confidence: object.score, source: { path: entry.path, box: boxOf(object.box) } };
+      await writer.add({ name: `${index}_${k}`, image: { ...crop.image, channels: 3 }, split: entry.split, ...(labels ? { labels } : {}) }, hint);
     }
     return dropped;
   });
@@ -99,14 +109,31 @@ async function deriveTextLines(options: DeriveOptions, source: { nodeId: string 
       truths.map((truth) => truth.points ?? corners(truth)),
       0.5,
     );
+    // An image without any text labels has its lines kept for people to transcribe.
+    const unlabeledSource = entry.boxes === undefined && entry.polygons === undefined;
+    let dropped = 0;
     for (const [k, line] of lines.entries()) {
       const truth = matches.has(k) ? truths[matches.get(k)!] : undefined;
-      if (!truth) continue;
+      if (!truth && !unlabeledSource) {
+        dropped++;
+        continue;
+      }
       const crop = rectifyTextLine(image, line.points);
-      await writer.add({ name: `${index}_${k}`, image: { ...crop, channels: 3 }, split: entry.split, labels: { text: truth.label } });
+      const hint = { confidence: line.score, source: { path: entry.path, box: boxOf(boundsOf(line.points)) } };
+      await writer.add({ name: `${index}_${k}`, image: { ...crop, channels: 3 }, split: entry.split, ...(truth ? { labels: { text: truth.label } } : {}) }, hint);
     }
-    return lines.length - matches.size;
+    return dropped;
   });
+}
+
+function boxOf({ x1, y1, x2, y2 }: { x1: number; y1: number; x2: number; y2: number }) {
+  return { x1, y1, x2, y2 };
+}
+
+function boundsOf(points: readonly (readonly [number, number])[]) {
+  const xs = points.map(([x]) => x);
+  const ys = points.map(([, y]) => y);
+  return { x1: Math.min(...xs), y1: Math.min(...ys), x2: Math.max(...xs), y2: Math.max(...ys) };
 }
 
 /** A rectangle's corners, clockwise on screen. */
@@ -118,7 +145,24 @@ interface EntryStep {
   entry: ManifestEntry;
   index: number;
   pipeline: Pipeline;
-  writer: DerivedDatasetWriter;
+  writer: HintedWriter;
+}
+
+/** What people labeling a derived item are told about it: how sure the upstream stage was, where it came from. */
+export interface LabelingHint {
+  path: string;
+  /** The item's labels where the source had them for this stage. */
+  labels?: DerivedItem['labels'];
+  confidence?: number;
+  source?: { path: string; box: { x1: number; y1: number; x2: number; y2: number } };
+}
+
+/** Beside the manifest of a derived dataset that needs labeling. */
+export const LABELING_HINTS_FILE = 'labeling-hints.jsonl';
+
+/** A derived item with its hint; its labels are optional until the dataset is finished. */
+interface HintedWriter {
+  add(item: DerivedItem, hint?: Omit<LabelingHint, 'path' | 'labels'>): Promise<void>;
 }
 
 /**
@@ -129,11 +173,27 @@ interface EntryStep {
 async function deriveEach(options: DeriveOptions, classes: string[] | undefined, each: (step: EntryStep) => Promise<number>): Promise<DeriveResult> {
   const pipeline = await loadPipeline(options.pipelineDir);
   const { entries } = await readManifest(options.sourceDir);
-  const writer = await DerivedDatasetWriter.create(options.outDir, { format: options.stage.task, ...(classes ? { classes } : {}) });
+  // Written unlabeled first (its labels kept aside, checked as they come): whether the dataset is
+  // the stage's task or needs people is known only once every item is in.
+  // (Enhancement pairs are never labeled by people: they are written as pairs from the start.)
+  const format = options.stage.task;
+  const writer = await DerivedDatasetWriter.create(options.outDir, { format: format === 'enhancement' ? 'enhancement' : 'unlabeled' });
+  const written: LabelingHint[] = [];
+  const hinted: HintedWriter = {
+    async add(item, hint = {}) {
+      const { labels, ...bare } = item;
+      const entry = await writer.add(bare);
+      if (labels) {
+        const problem = entryProblem({ ...entry, ...labels }, format);
+        if (problem !== null) throw new Error(`Derived image ${entry.path}: ${problem}.`);
+      }
+      written.push({ path: entry.path, ...(labels ? { labels } : {}), ...hint });
+    },
+  };
   let dropped = 0;
   try {
     for (const [index, entry] of entries.entries()) {
-      dropped += await each({ entry, index, pipeline, writer });
+      dropped += await each({ entry, index, pipeline, writer: hinted });
       options.onProgress?.(index + 1, entries.length);
     }
   } catch (err) {
@@ -142,9 +202,15 @@ async function deriveEach(options: DeriveOptions, classes: string[] | undefined,
   } finally {
     await pipeline.close();
   }
-  const images = writer.size;
   await writer.finish();
-  return { images, labeled: images, dropped };
+  const labeled = written.filter((hint) => hint.labels !== undefined).length;
+  if (written.length > 0 && labeled === written.length) {
+    const { entries: bare } = await readManifest(options.outDir);
+    await writeManifest(options.outDir, bare.map((entry, i) => ({ ...entry, ...written[i]!.labels })), { format, ...(classes ? { classes } : {}) });
+  } else {
+    await writeFile(path.join(options.outDir, LABELING_HINTS_FILE), written.map((hint) => `${JSON.stringify(hint)}\n`).join(''));
+  }
+  return { images: written.length, labeled, dropped };
 }
 
 type CropLabels = NonNullable<DerivedItem['labels']>;
@@ -191,11 +257,15 @@ async function deriveWholeImages(options: DeriveOptions, source: { nodeId: strin
     const file = path.join(options.sourceDir, entry.path);
     const output = wholeImageResult(await pipeline.run(await readFile(file), { stages: [source.nodeId] }), source.nodeId);
     const labels = labeller.label(entry);
-    if (labels === null || (output.task === 'classification' && output.class !== source.class)) return 1;
+    if (output.task === 'classification' && output.class !== source.class) return 1;
+    // An image without labels for this stage is kept for people to label when it has none at all or
+    // only the parent class (a coarse label); one labeled as another class is the classifier's mistake.
+    if (labels === null && (options.stage.task === 'enhancement' || (entry.class !== undefined && entry.class !== source.class))) return 1;
     const target = entry.target === undefined ? {} : { target: { file: path.join(options.sourceDir, entry.target) } };
     // Routed images are the source's own pixels, copied as they are; an enhancer's replace them.
     const image = output.task === 'enhancement' ? { ...(await decodeImage(Buffer.from(output.image, 'base64'))), channels: 3 as const } : { file };
-    await writer.add({ name: String(index), image, split: entry.split, labels, ...target });
+    const confidence = output.task === 'classification' ? { confidence: output.score } : {};
+    await writer.add({ name: String(index), image, split: entry.split, ...(labels ? { labels } : {}), ...target }, confidence);
     return 0;
   });
 }

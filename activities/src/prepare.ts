@@ -74,16 +74,16 @@ async function derivedInput(deps: ActivityDeps, input: PrepareInput): Promise<Pr
   const base = stagePrefix(runId, stage.nodeId);
   const blobPrefix = `${base}/data/`;
 
-  // A retried activity finds the dataset it already derived.
+  // A retried activity finds the dataset it already derived (not the one labeling made from it).
   const [existing] = await deps.db
     .select()
     .from(schema.datasets)
-    .where(and(eq(schema.datasets.sourceRunId, runId), eq(schema.datasets.sourceNodeId, stage.nodeId)));
-  if (existing?.status === 'ready') return preparedFrom(existing.id, existing);
+    .where(and(eq(schema.datasets.sourceRunId, runId), eq(schema.datasets.sourceNodeId, stage.nodeId), eq(schema.datasets.blobPrefix, blobPrefix)));
+  if (existing?.status === 'ready') return preparedFrom(existing.id, existing, stage.task);
 
   const [run] = await deps.db.select().from(schema.runs).where(eq(schema.runs.id, runId));
   if (!run) throw new Error(`run ${runId} does not exist`);
-  const sourceId = rootDatasetId(plan, stage.nodeId);
+  const sourceId = await sourceDatasetId(deps, runId, plan, stage.nodeId);
   const [source] = await deps.db.select().from(schema.datasets).where(eq(schema.datasets.id, sourceId));
   if (!source) throw userError(`The dataset ${sourceId} no longer exists.`);
 
@@ -105,7 +105,7 @@ async function derivedInput(deps: ActivityDeps, input: PrepareInput): Promise<Pr
   const what = derivedWhat(sourceTask, stage.input.class);
   if (result.images === 0) {
     throw userError(
-      `The upstream stage gave no ${what} with labels for "${stage.name}", so it has nothing to train on. ` +
+      `The upstream stage gave no ${what} for "${stage.name}", so it has nothing to train on. ` +
         `Check the upstream stage's metrics, or add data.`,
     );
   }
@@ -117,7 +117,8 @@ async function derivedInput(deps: ActivityDeps, input: PrepareInput): Promise<Pr
   const values = {
     ownerId: run.ownerId,
     name: `${stage.name} — ${what} (run ${runId})`,
-    format: stage.task,
+    // Unlabeled when some items still need people (labeling-hints.jsonl lies beside the manifest).
+    format: info.format,
     status: 'ready' as const,
     stats: { ...info, dropped: result.dropped },
     report: null,
@@ -132,7 +133,21 @@ async function derivedInput(deps: ActivityDeps, input: PrepareInput): Promise<Pr
     .values({ id: datasetId, ...values })
     .onConflictDoUpdate({ target: schema.datasets.id, set: values });
   await rm(scratch, { recursive: true, force: true });
-  return preparedFrom(datasetId, { blobPrefix, stats: values.stats });
+  return preparedFrom(datasetId, { blobPrefix, stats: values.stats, format: values.format }, stage.task);
+}
+
+/**
+ * The images a derived stage's data is cut from, with the labels carried onto it: the dataset the
+ * root stage of its chain trained on — its labeling job's output when people labeled it, else the
+ * run's dataset.
+ */
+export async function sourceDatasetId(deps: ActivityDeps, runId: string, plan: Plan, nodeId: string): Promise<string> {
+  const root = pathToStage(plan, nodeId)[0]!;
+  const [row] = await deps.db
+    .select({ datasetId: schema.labelingJobs.outputDatasetId })
+    .from(schema.labelingJobs)
+    .where(and(eq(schema.labelingJobs.runId, runId), eq(schema.labelingJobs.nodeId, root.nodeId), eq(schema.labelingJobs.state, 'completed')));
+  return row?.datasetId ?? rootDatasetId(plan, nodeId);
 }
 
 /** What a stage fed by a `sourceTask` stage trains on, in words for names and messages. */
@@ -143,11 +158,12 @@ function derivedWhat(sourceTask: TaskType, parentClass: string | undefined): str
   return 'enhanced images';
 }
 
-/** Derived data is labelled with the stage's own classes already: no label map. */
+/** Derived data is labelled with the stage's own classes already (no label map), or needs labeling. */
 function preparedFrom(
   datasetId: string,
-  dataset: { blobPrefix: string; stats: unknown },
+  dataset: { blobPrefix: string; stats: unknown; format: string | null },
+  task: TaskType,
 ): PreparedData & { datasetId: string } {
   const info = dataset.stats as DatasetInfo;
-  return { prefix: normalizedPrefix(dataset), images: info.images, labeled: true, labelMap: {}, datasetId };
+  return { prefix: normalizedPrefix(dataset), images: info.images, labeled: dataset.format === task, labelMap: {}, datasetId };
 }

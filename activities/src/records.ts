@@ -2,7 +2,7 @@
  * Mirrors execution state into the database for listing and the UI. Temporal stays the source of
  * truth; every write here is an idempotent upsert so a retried activity changes nothing twice.
  */
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { newId, schema, type StageTimelineEntry } from '@aip/platform';
 import type { RunStatus, StageProgress } from '@aip/workflows/temporal';
 import type { ActivityDeps } from './deps.ts';
@@ -38,6 +38,7 @@ export async function recordStage(deps: ActivityDeps, input: StageProgress): Pro
     ...(input.metrics === undefined ? {} : { metrics: input.metrics }),
     ...(input.modelId === undefined ? {} : { modelId: input.modelId }),
     ...(input.datasetId === undefined ? {} : { datasetId: input.datasetId }),
+    ...(input.labelingJobId === undefined ? {} : { labelingJobId: input.labelingJobId }),
     // A retried stage starts clean: its last attempt's failure no longer describes it.
     ...(input.state === 'failed' ? { error: input.message ?? 'failed' } : { error: null, userError: null }),
     ...(input.message === undefined || input.state === 'failed'
@@ -57,6 +58,14 @@ export async function recordStage(deps: ActivityDeps, input: StageProgress): Pro
     .insert(schema.stageRuns)
     .values({ id: newId('stg'), runId: input.runId, nodeId: input.nodeId, startedAt: now, timeline: [entry], ...values })
     .onConflictDoUpdate({ target: [schema.stageRuns.runId, schema.stageRuns.nodeId], set: { ...values, timeline } });
+  // A stage that ended while people were labeling for it no longer waits for them: its job closes
+  // (a retry of the stage opens it again, with the labels already given).
+  if (input.state === 'failed' || input.state === 'cancelled') {
+    await deps.db
+      .update(schema.labelingJobs)
+      .set({ state: 'cancelled' })
+      .where(and(eq(schema.labelingJobs.runId, input.runId), eq(schema.labelingJobs.nodeId, input.nodeId), eq(schema.labelingJobs.state, 'open')));
+  }
 }
 
 /**
