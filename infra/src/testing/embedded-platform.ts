@@ -15,18 +15,25 @@ export interface EmbeddedPlatform {
   port: number;
   token: string;
   home: string;
+  /** Its task queues: start another process on the same home and queues to restart it. */
+  queues: { orchestration: string; gpu: string };
   /** What the process printed so far (stdout and stderr). */
   output(): string;
   /** Stops it (SIGTERM) and resolves with its exit code; removes AIP_HOME unless told to keep it. */
   stop(options?: { keepHome?: boolean }): Promise<number | null>;
 }
 
-export async function startEmbeddedPlatform(): Promise<EmbeddedPlatform> {
+/**
+ * Starts the platform on a fresh AIP_HOME, or — given the `home` and `queues` of one stopped with
+ * `keepHome` — restarts it on the same state and task queues (its workflows carry on).
+ */
+export async function startEmbeddedPlatform(restart?: Pick<EmbeddedPlatform, 'home' | 'queues'>): Promise<EmbeddedPlatform> {
   const temporal = process.env.TEMPORAL_ADDRESS;
   if (!temporal) throw new Error('TEMPORAL_ADDRESS is not set: run this test through `npm test` (it starts Temporal)');
-  const home = await mkdtemp(path.join(os.tmpdir(), 'aip-web-test-'));
+  const home = restart?.home ?? (await mkdtemp(path.join(os.tmpdir(), 'aip-web-test-')));
   const port = await freePort();
   const suffix = `${Date.now().toString(36)}-${process.pid}`;
+  const queues = restart?.queues ?? { orchestration: `web-test-${suffix}`, gpu: `web-test-gpu-${suffix}` };
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'infra/src/main.ts')], {
     cwd: repoRoot,
     env: {
@@ -34,8 +41,8 @@ export async function startEmbeddedPlatform(): Promise<EmbeddedPlatform> {
       AIP_HOME: home,
       AIP_PORT: String(port),
       TEMPORAL_ADDRESS: temporal,
-      AIP_ORCHESTRATION_QUEUE: `web-test-${suffix}`,
-      AIP_GPU_QUEUE: `web-test-gpu-${suffix}`,
+      AIP_ORCHESTRATION_QUEUE: queues.orchestration,
+      AIP_GPU_QUEUE: queues.gpu,
       DATABASE_URL: '',
       BLOB_URL: '',
       AIP_TOKEN: '',
@@ -61,7 +68,7 @@ export async function startEmbeddedPlatform(): Promise<EmbeddedPlatform> {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     const token = (await readFile(path.join(home, 'token'), 'utf8')).trim();
-    return { base: `http://127.0.0.1:${port}`, port, token, home, output: () => output, stop };
+    return { base: `http://127.0.0.1:${port}`, port, token, home, queues, output: () => output, stop };
   } catch (error) {
     await stop();
     throw error;
