@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PlanStage } from '@aip/workflows';
-import { cascadeMetrics, emptyTally, expectedClasses, scoreDetections, scoreTextLines } from './cascade-score.ts';
+import { cascadeMetrics, emptyTally, expectedClasses, scoreDetections, scoreTextLines, withFineLabels } from './cascade-score.ts';
 
 const base = { mode: 'train', arch: 'x', hyper: {}, visibility: 'private', executor: 'local' } as const;
 const root: PlanStage = {
@@ -67,6 +67,33 @@ describe('scoreDetections', () => {
       endToEndPrecision: 2 / 4,
       coarseRecall: 1,
     });
+  });
+});
+
+describe('withFineLabels', () => {
+  it('carries the fine classes people gave crops back onto the coarse boxes they were cut from', () => {
+    const entry = {
+      path: 'a.png',
+      width: 100,
+      height: 100,
+      split: 'test' as const,
+      boxes: [
+        { x1: 0, y1: 0, x2: 20, y2: 20, label: 'round' },
+        { x1: 50, y1: 50, x2: 70, y2: 70, label: 'round' },
+        { x1: 80, y1: 0, x2: 99, y2: 20, label: 'angular' },
+      ],
+    };
+    const fine = [
+      { box: { x1: 1, y1: 1, x2: 21, y2: 20 }, label: 'ring' },
+      { box: { x1: 30, y1: 30, x2: 40, y2: 40 }, label: 'circle' }, // a crop of no labeled box
+    ];
+    const carried = withFineLabels(entry, fine);
+    expect(carried.boxes!.map((box) => box.label)).toEqual(['ring', 'round', 'angular']);
+    expect(entry.boxes[0]!.label).toBe('round');
+    // Scored against the fine truth: the ring found and read as a ring is right end to end.
+    const tally = emptyTally();
+    scoreDetections(tally, carried, [{ class: 'round', fineClass: 'ring', box: { x1: 0, y1: 0, x2: 20, y2: 20 } }], root, [root, roundKind]);
+    expect(tally.correct).toBe(1);
   });
 });
 

@@ -39,6 +39,25 @@ export function expectedClasses(
   return { coarse, fine: namedSomewhere ? label : coarse };
 }
 
+/** A fine class people gave a crop, where the crop was cut from. */
+export interface FineLabel {
+  box: { x1: number; y1: number; x2: number; y2: number };
+  label: string;
+}
+
+/**
+ * The entry with the fine classes people gave its crops in a child stage's labeling job carried
+ * back onto its coarse boxes (each crop onto the box it overlaps most, IoU ≥ 0.5), so the cascade
+ * is scored against fine truth even when the upload only said "round".
+ */
+export function withFineLabels(entry: ManifestEntry, fine: readonly FineLabel[]): ManifestEntry {
+  if (!entry.boxes || fine.length === 0) return entry;
+  const matches = matchByIou(fine.map((f) => f.box), entry.boxes, 0.5);
+  const boxes = entry.boxes.map((box) => ({ ...box }));
+  for (const [fineIndex, boxIndex] of matches) boxes[boxIndex]!.label = fine[fineIndex]!.label;
+  return { ...entry, boxes };
+}
+
 export function scoreDetections(
   tally: CascadeTally,
   entry: ManifestEntry,

@@ -5,7 +5,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { heartbeat } from '@temporalio/activity';
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull } from 'drizzle-orm';
 import { readManifest } from '@aip/datasets-spec';
 import { schema } from '@aip/platform';
 import { loadPipeline, type TextLineResult } from '@aip/serving';
@@ -13,7 +13,7 @@ import type { Plan } from '@aip/workflows';
 import type { Metrics } from '@aip/workflows/temporal';
 import type { ActivityDeps } from './deps.ts';
 import { sourceDatasetId } from './prepare.ts';
-import { cascadeMetrics, emptyTally, scoreDetections, scoreTextLines, type CascadeLine, type CascadeObject } from './cascade-score.ts';
+import { cascadeMetrics, emptyTally, scoreDetections, scoreTextLines, withFineLabels, type CascadeLine, type CascadeObject, type FineLabel } from './cascade-score.ts';
 import { normalizedPrefix } from './keys.ts';
 import { localFolder } from './local-files.ts';
 import { writePipelineFolder } from './pipeline-folder.ts';
@@ -37,7 +37,8 @@ export async function evaluateCascade(
       if (!dataset) continue;
       const dir = await localFolder(deps.blobs, normalizedPrefix(dataset), deps.config.workDir);
       const { entries } = await readManifest(dir);
-      const held = entries.filter((entry) => entry.split === 'test');
+      const fine = await fineLabelsOfCrops(deps, runId, plan, root.nodeId);
+      const held = entries.filter((entry) => entry.split === 'test').map((entry) => withFineLabels(entry, fine.get(entry.path) ?? []));
       const tally = emptyTally();
       for (const [index, entry] of held.entries()) {
         const rootResult = (await pipeline.run(await readFile(path.join(dir, entry.path)))).results[root.nodeId];
@@ -52,6 +53,35 @@ export async function evaluateCascade(
     await rm(work, { recursive: true, force: true });
   }
   return metrics;
+}
+
+/**
+ * Source image path → the fine classes people gave the crops a root detector cut from it, in the
+ * labeling jobs of the classifiers right below it.
+ */
+async function fineLabelsOfCrops(deps: ActivityDeps, runId: string, plan: Plan, rootId: string): Promise<Map<string, FineLabel[]>> {
+  const children = plan.stages.filter((stage) => stage.input.kind === 'stage' && stage.input.nodeId === rootId && stage.task === 'classification');
+  const fine = new Map<string, FineLabel[]>();
+  if (children.length === 0) return fine;
+  const rows = await deps.db
+    .select({ labels: schema.labelingItems.labels, source: schema.labelingItems.source })
+    .from(schema.labelingItems)
+    .innerJoin(schema.labelingJobs, eq(schema.labelingItems.jobId, schema.labelingJobs.id))
+    .where(
+      and(
+        eq(schema.labelingJobs.runId, runId),
+        inArray(schema.labelingJobs.nodeId, children.map((child) => child.nodeId)),
+        eq(schema.labelingJobs.state, 'completed'),
+        isNotNull(schema.labelingItems.labels),
+        isNotNull(schema.labelingItems.source),
+      ),
+    );
+  for (const { labels, source } of rows) {
+    const label = (labels as { class?: unknown } | null)?.class;
+    if (!source || typeof label !== 'string') continue;
+    fine.set(source.path, [...(fine.get(source.path) ?? []), { box: source.box, label }]);
+  }
+  return fine;
 }
 
 /** A found line and the text its recognizer read (the first text recognition stage below it). */

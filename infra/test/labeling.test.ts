@@ -26,6 +26,7 @@ const HELD_OUT_IMAGES = 20;
 // Well below what the same stages reach on labeled uploads: only a broken chain fails them.
 const MIN_DETECTOR_MAP50 = 0.4;
 const MIN_CLASSIFIER_ACCURACY = 0.7;
+const MIN_END_TO_END_ACCURACY = 0.5;
 
 async function writeUnlabeledZip(images: ShapeImage[], zipPath: string): Promise<void> {
   const zip = new yazl.ZipFile();
@@ -181,6 +182,9 @@ describe('labeling in the loop: unlabeled data → detector → classifier (Temp
     const classifier = run.stages.find((s: { nodeId: string }) => s.nodeId === 'round-kind');
     console.log(`classifier trained on the webhook's labels: accuracy ${classifier.metrics.accuracy.toFixed(3)}`);
     expect(classifier.metrics.accuracy).toBeGreaterThanOrEqual(MIN_CLASSIFIER_ACCURACY);
+    // End to end, against the fine classes people gave the crops (carried back onto their boxes).
+    console.log(`cascade on held-out images: ${JSON.stringify(run.metrics.detect)}`);
+    expect(run.metrics.detect.endToEndAccuracy).toBeGreaterThanOrEqual(MIN_END_TO_END_ACCURACY);
 
     bundle = await startBundle(await api.download(`/api/runs/${runId}/bundle`), path.join(tmp, 'bundle'));
     let rounds = 0;
