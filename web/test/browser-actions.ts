@@ -1,12 +1,16 @@
 /**
- * What the browser tests do again and again: a ready dataset made through the API, and the editor
- * gestures of a user (dragging a connection between two boxes, typing classes into the side panel).
+ * What the browser tests do again and again: a ready dataset made through the API (labeled, or a zip
+ * of unlabeled images), and the editor gestures of a user (dragging a connection between two boxes,
+ * typing classes into the side panel).
  */
+import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { drawShapeImages, writeDetectionZip, type EmbeddedPlatform } from '@aip/infra/testing';
+import yazl from 'yazl';
+import { drawShapeImages, writeDetectionZip, type EmbeddedPlatform, type ShapeImage } from '@aip/infra/testing';
 
 /** A ready detection dataset of `images` shapes, uploaded through the API (the UI upload is the datasets test's job). */
 export async function readyDataset(platform: EmbeddedPlatform, options: { images: number; seed: number; name?: string }): Promise<string> {
@@ -14,6 +18,14 @@ export async function readyDataset(platform: EmbeddedPlatform, options: { images
   const zip = path.join(platform.home, `${name}-${options.seed}.zip`);
   await writeDetectionZip(await drawShapeImages(options.images, options.seed), zip);
   return uploadReady(platform, zip, name);
+}
+
+/** Writes a zip of images without labels, all at its root (the unlabeled format). */
+export async function writeUnlabeledZip(images: ShapeImage[], zipPath: string): Promise<void> {
+  const zip = new yazl.ZipFile();
+  for (const image of images) zip.addBuffer(image.png, image.name);
+  zip.end();
+  await pipeline(zip.outputStream, createWriteStream(zipPath));
 }
 
 /** Uploads a zip through the API (with `format` when given) and waits until the dataset is ready. */

@@ -1251,6 +1251,7 @@ export interface paths {
                                 modelId: string | null;
                                 datasetId: string | null;
                                 userError: boolean | null;
+                                labelingJobId: string | null;
                                 startedAt: string | null;
                                 finishedAt: string | null;
                             }[];
@@ -1804,6 +1805,847 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/labeling/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My labeling jobs, open ones first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                runId: string;
+                                nodeId: string;
+                                stageName: string;
+                                /** @enum {string} */
+                                task: "classification" | "detection" | "segmentation" | "text_detection" | "text_recognition";
+                                classes: string[];
+                                /** @enum {string} */
+                                state: "open" | "completed" | "cancelled";
+                                total: number;
+                                labeled: number;
+                                datasetId: string;
+                                outputDatasetId: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                completedAt: string | null;
+                                /** @description Where an external tool posts labels, and the secret it signs them with (see the labeling webhook) */
+                                webhook: {
+                                    url: string;
+                                    secret: string;
+                                };
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/labeling/jobs/{jobId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A labeling job: its task, classes, progress and webhook */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    jobId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            runId: string;
+                            nodeId: string;
+                            stageName: string;
+                            /** @enum {string} */
+                            task: "classification" | "detection" | "segmentation" | "text_detection" | "text_recognition";
+                            classes: string[];
+                            /** @enum {string} */
+                            state: "open" | "completed" | "cancelled";
+                            total: number;
+                            labeled: number;
+                            datasetId: string;
+                            outputDatasetId: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            completedAt: string | null;
+                            /** @description Where an external tool posts labels, and the secret it signs them with (see the labeling webhook) */
+                            webhook: {
+                                url: string;
+                                secret: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/labeling/jobs/{jobId}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A labeling job's items, lowest confidence first */
+        get: {
+            parameters: {
+                query: {
+                    filter?: "all" | "unlabeled" | "labeled";
+                    offset: number;
+                    limit: number;
+                };
+                header?: never;
+                path: {
+                    jobId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            total: number;
+                            items: {
+                                id: string;
+                                index: number;
+                                path: string;
+                                width: number;
+                                height: number;
+                                /** @description The image (same authentication) */
+                                url: string;
+                                labels: unknown | null;
+                                prelabel: {
+                                    labels: unknown;
+                                    confidence: number | null;
+                                    /** @enum {string} */
+                                    source: "model" | "upstream";
+                                } | null;
+                                confidence: number | null;
+                                /** @description Send it back with a save: a save of an older version is refused */
+                                version: number;
+                                labeledAt: string | null;
+                                assignedTo: string | null;
+                                leaseUntil: string | null;
+                                source: {
+                                    path: string;
+                                    box: {
+                                        x1: number;
+                                        y1: number;
+                                        x2: number;
+                                        y2: number;
+                                    };
+                                } | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/labeling/jobs/{jobId}/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reserve unlabeled items to label (30 minutes), lowest confidence first; items the caller already holds come first */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    jobId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        count?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                index: number;
+                                path: string;
+                                width: number;
+                                height: number;
+                                /** @description The image (same authentication) */
+                                url: string;
+                                labels: unknown | null;
+                                prelabel: {
+                                    labels: unknown;
+                                    confidence: number | null;
+                                    /** @enum {string} */
+                                    source: "model" | "upstream";
+                                } | null;
+                                confidence: number | null;
+                                /** @description Send it back with a save: a save of an older version is refused */
+                                version: number;
+                                labeledAt: string | null;
+                                assignedTo: string | null;
+                                leaseUntil: string | null;
+                                source: {
+                                    path: string;
+                                    box: {
+                                        x1: number;
+                                        y1: number;
+                                        x2: number;
+                                        y2: number;
+                                    };
+                                } | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/labeling/jobs/{jobId}/items/{itemId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One item of a labeling job */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    jobId: string;
+                    itemId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            index: number;
+                            path: string;
+                            width: number;
+                            height: number;
+                            /** @description The image (same authentication) */
+                            url: string;
+                            labels: unknown | null;
+                            prelabel: {
+                                labels: unknown;
+                                confidence: number | null;
+                                /** @enum {string} */
+                                source: "model" | "upstream";
+                            } | null;
+                            confidence: number | null;
+                            /** @description Send it back with a save: a save of an older version is refused */
+                            version: number;
+                            labeledAt: string | null;
+                            assignedTo: string | null;
+                            leaseUntil: string | null;
+                            source: {
+                                path: string;
+                                box: {
+                                    x1: number;
+                                    y1: number;
+                                    x2: number;
+                                    y2: number;
+                                };
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Save an item's labels (null: back to unlabeled)
+         * @description Refused with 409 `item_changed` when `version` is not the item's current one (someone saved it since: load it again), 409 `item_leased` while another person holds it, 400 `invalid_labels` naming what is wrong.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    jobId: string;
+                    itemId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        labels: unknown | null;
+                        version: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            index: number;
+                            path: string;
+                            width: number;
+                            height: number;
+                            /** @description The image (same authentication) */
+                            url: string;
+                            labels: unknown | null;
+                            prelabel: {
+                                labels: unknown;
+                                confidence: number | null;
+                                /** @enum {string} */
+                                source: "model" | "upstream";
+                            } | null;
+                            confidence: number | null;
+                            /** @description Send it back with a save: a save of an older version is refused */
+                            version: number;
+                            labeledAt: string | null;
+                            assignedTo: string | null;
+                            leaseUntil: string | null;
+                            source: {
+                                path: string;
+                                box: {
+                                    x1: number;
+                                    y1: number;
+                                    x2: number;
+                                    y2: number;
+                                };
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/labeling/jobs/{jobId}/items/{itemId}/image": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An item's image */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    jobId: string;
+                    itemId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The image */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/*": string;
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/*": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/*": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/labeling/jobs/{jobId}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish labeling: the stage trains on the labeled items
+         * @description With unlabeled items left and no `force`: 409 `unlabeled_items_left`, whose message says how many.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    jobId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        force?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            runId: string;
+                            nodeId: string;
+                            stageName: string;
+                            /** @enum {string} */
+                            task: "classification" | "detection" | "segmentation" | "text_detection" | "text_recognition";
+                            classes: string[];
+                            /** @enum {string} */
+                            state: "open" | "completed" | "cancelled";
+                            total: number;
+                            labeled: number;
+                            datasetId: string;
+                            outputDatasetId: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            completedAt: string | null;
+                            /** @description Where an external tool posts labels, and the secret it signs them with (see the labeling webhook) */
+                            webhook: {
+                                url: string;
+                                secret: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/labeling/jobs/{jobId}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A labeling job for an external tool: Label Studio tasks (with pre-annotations) or COCO */
+        get: {
+            parameters: {
+                query: {
+                    format: "label-studio" | "coco";
+                };
+                header?: never;
+                path: {
+                    jobId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hooks/labeling/{jobId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver a labeling job's labels from an external tool (HMAC-signed; no token)
+         * @description Headers: `X-AIP-Timestamp` (unix seconds) and `X-AIP-Signature: sha256=<hex HMAC-SHA256(job secret, "<timestamp>.<raw body>")>`. Body: `{"format": "aip"|"coco"|"label-studio", "labels": <payload>, "complete": true}`. All or nothing: any problem refuses the whole delivery.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    jobId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            imported: number;
+                            duplicate: boolean;
+                            state: string;
+                            labeled: number;
+                            total: number;
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

@@ -79,3 +79,27 @@ export function saveFile(file: FetchedFile): void {
   // The download has taken the URL by the next task; revoking it at once can cancel it in some browsers.
   setTimeout(() => URL.revokeObjectURL(url), 1_000);
 }
+
+/**
+ * Fetches an API image with the session's token and hands its object URL to `onReady` (or the
+ * failure to `onFailure`); the function returned aborts the fetch and revokes the URL. Meant for an
+ * `$effect`: `$effect(() => loadObjectUrl(src, (url) => (shown = url), (f) => (failure = f)))`.
+ */
+export function loadObjectUrl(url: string, onReady: (objectUrl: string) => void, onFailure: (failure: ApiFailure) => void): () => void {
+  const controller = new AbortController();
+  let created: string | null = null;
+  fetchFile(url, { signal: controller.signal }).then(
+    ({ blob }) => {
+      if (controller.signal.aborted) return;
+      created = URL.createObjectURL(blob);
+      onReady(created);
+    },
+    (caught: unknown) => {
+      if (!controller.signal.aborted) onFailure(caught instanceof ApiFailure ? caught : ApiFailure.network(caught));
+    },
+  );
+  return () => {
+    controller.abort();
+    if (created) URL.revokeObjectURL(created);
+  };
+}
