@@ -693,7 +693,7 @@ export const en = {
   'labeling.keys.pages': 'N or →: next page; P or ←: previous page',
   'labeling.keys.textEnter': 'Enter: save the text and go to the next image',
   'stage.labeling.title': 'Labeling',
-  'stage.labeling.body': 'Label this stage’s images in the labeler (each comes with a suggestion to correct), or in another tool through its export and webhook. When you finish, the stage trains on the labeled images.',
+  'stage.labeling.body': 'Label this stage’s images in the labeler (where a model can guess, its guess comes pre-filled for you to correct), or in another tool through its export and webhook. When you finish, the stage trains on the labeled images.',
   'stage.labeling.open': 'Label images',
   'error.item_changed': 'Someone else saved this image meanwhile: their labels are shown now.',
   'error.item_leased': 'Someone else is labeling this image right now: leave it to them, or try again in half an hour.',

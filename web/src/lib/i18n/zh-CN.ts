@@ -695,7 +695,7 @@ export const zhCN: Record<MessageKey, string> = {
   'labeling.keys.pages': 'N 或 →：下一页；P 或 ←：上一页',
   'labeling.keys.textEnter': 'Enter：保存文字并进入下一张',
   'stage.labeling.title': '标注',
-  'stage.labeling.body': '在标注工具中标注这个阶段的图片（每张都带有可修改的建议），或通过导出和 Webhook 使用其他工具。完成后，这个阶段将使用已标注的图片进行训练。',
+  'stage.labeling.body': '在标注工具中标注这个阶段的图片（有模型可用时，会预先填入模型的结果供你修改），或通过导出和 Webhook 使用其他工具。完成后，这个阶段将使用已标注的图片进行训练。',
   'stage.labeling.open': '标注图片',
   'error.item_changed': '有人同时保存了这张图片：现在显示的是对方的标注。',
   'error.item_leased': '其他人正在标注这张图片：请交给对方，或半小时后再试。',
