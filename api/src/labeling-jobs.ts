@@ -5,21 +5,22 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { labelingCompleteSignal } from '@aip/workflows/temporal';
-import { labelingItems, labelingJobs, runs, type Database, type LabelingItem, type LabelingJob } from '@aip/platform';
+import { flowcharts, labelingItems, labelingJobs, runs, type Database, type LabelingItem, type LabelingJob } from '@aip/platform';
 import type { LabelingTarget, LabelTask } from '@aip/datasets-spec';
 import { ApiError, notFound } from './errors.ts';
 import { iso } from './views.ts';
 
 /** A job of the user's own runs (or, for the webhook, any job: it proves itself with the secret). */
-export async function findJob(db: Database, jobId: string, ownerId?: string): Promise<LabelingJob & { stageName: string | null }> {
+export async function findJob(db: Database, jobId: string, ownerId?: string): Promise<LabelingJob & { stageName: string | null; flowchartName: string | null }> {
   const [row] = await db
-    .select({ job: labelingJobs, plan: runs.plan })
+    .select({ job: labelingJobs, plan: runs.plan, flowchartName: flowcharts.name })
     .from(labelingJobs)
     .innerJoin(runs, eq(labelingJobs.runId, runs.id))
+    .leftJoin(flowcharts, eq(runs.flowchartId, flowcharts.id))
     .where(and(eq(labelingJobs.id, jobId), ownerId === undefined ? undefined : eq(runs.ownerId, ownerId)));
   if (!row) throw notFound('Labeling job', jobId);
   const stages = (row.plan as { stages?: Array<{ nodeId: string; name: string }> } | null)?.stages ?? [];
-  return { ...row.job, stageName: stages.find((stage) => stage.nodeId === row.job.nodeId)?.name ?? null };
+  return { ...row.job, stageName: stages.find((stage) => stage.nodeId === row.job.nodeId)?.name ?? null, flowchartName: row.flowchartName };
 }
 
 export function targetOf(job: LabelingJob): LabelingTarget {
@@ -34,10 +35,11 @@ export async function countLabeled(db: Database, jobId: string): Promise<{ total
   return { total: row?.total ?? 0, labeled: row?.labeled ?? 0 };
 }
 
-export async function jobView(db: Database, job: LabelingJob & { stageName: string | null }, origin: string) {
+export async function jobView(db: Database, job: Awaited<ReturnType<typeof findJob>>, origin: string) {
   return {
     id: job.id,
     runId: job.runId,
+    flowchartName: job.flowchartName,
     nodeId: job.nodeId,
     stageName: job.stageName ?? job.nodeId,
     task: job.task as LabelTask,

@@ -110,7 +110,7 @@ describe('labeling API and webhook (PGlite, local blob store, Temporal dev serve
   it('serves items lowest confidence first, respects leases, refuses overwrites, asks before finishing early, then lets the stage train', async () => {
     const { runId, jobId } = await waitingRun();
     const job = (await call('GET', `/api/labeling/jobs/${jobId}`)).json();
-    expect(job).toMatchObject({ id: jobId, runId, nodeId: 'detect', task: 'detection', classes: ['round', 'angular'], state: 'open', total: ITEMS, labeled: 0 });
+    expect(job).toMatchObject({ id: jobId, runId, flowchartName: 'to label', nodeId: 'detect', task: 'detection', classes: ['round', 'angular'], state: 'open', total: ITEMS, labeled: 0 });
     expect(job.webhook.url).toMatch(new RegExp(`/api/hooks/labeling/${jobId}$`));
     expect((await call('GET', `/api/labeling/jobs/${jobId}`, undefined, other)).statusCode).toBe(404);
     expect((await call('GET', '/api/labeling/jobs')).json().items.map((j: { id: string }) => j.id)).toContain(jobId);

@@ -27,6 +27,7 @@ const ItemParams = Type.Object({ jobId: Type.String({ minLength: 1, maxLength: 1
 const JobSchema = Type.Object({
   id: Type.String(),
   runId: Type.String(),
+  flowchartName: Nullable(Type.String({ description: 'The flowchart the run was started from (null once it is deleted)' })),
   nodeId: Type.String(),
   stageName: Type.String(),
   task: Literals(['classification', 'detection', 'segmentation', 'text_detection', 'text_recognition']),

@@ -1838,6 +1838,7 @@ export interface paths {
                             items: {
                                 id: string;
                                 runId: string;
+                                flowchartName: string | null;
                                 nodeId: string;
                                 stageName: string;
                                 /** @enum {string} */
@@ -1908,6 +1909,7 @@ export interface paths {
                         "application/json": {
                             id: string;
                             runId: string;
+                            flowchartName: string | null;
                             nodeId: string;
                             stageName: string;
                             /** @enum {string} */
@@ -2436,6 +2438,7 @@ export interface paths {
                         "application/json": {
                             id: string;
                             runId: string;
+                            flowchartName: string | null;
                             nodeId: string;
                             stageName: string;
                             /** @enum {string} */
