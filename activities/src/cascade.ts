@@ -34,7 +34,8 @@ export async function evaluateCascade(
       // The root's images with the labels people gave them, when they were labeled in AIP.
       const datasetId = await sourceDatasetId(deps, runId, plan, root.nodeId);
       const [dataset] = await deps.db.select().from(schema.datasets).where(eq(schema.datasets.id, datasetId));
-      if (!dataset) continue;
+      // Without ground truth (a reused model on images nobody labeled) there is nothing to score.
+      if (!dataset || dataset.format !== root.task) continue;
       const dir = await localFolder(deps.blobs, normalizedPrefix(dataset), deps.config.workDir);
       const { entries } = await readManifest(dir);
       const fine = await fineLabelsOfCrops(deps, runId, plan, root.nodeId);

@@ -381,6 +381,23 @@ describe('AIP workflows on the Temporal server (TEMPORAL_ADDRESS)', () => {
     expect(callsOf(calls, 'prepareStage', 'round-kind')[0]!.input.upstreamModels).toEqual({ detect: 'm-det' });
   });
 
+  it('runs a reused model on images without labels, unscored, without asking people for labels', async () => {
+    const graph = headlineFlowchart();
+    Object.assign(graph.nodes[1]!, { data: { mode: 'reuse', modelId: 'm-det' } });
+    const plan = compileFlowchart(graph, headlineContext());
+    const { activities, calls } = recordingActivities({
+      async prepareStage({ runId, stage }) {
+        return { prefix: `runs/${runId}/stages/${stage.nodeId}/data`, images: 12, labeled: stage.nodeId !== 'detect', labelMap: {} };
+      },
+    });
+    const result = await harness.withWorkers(activities, async (queues) => (await start(queues, plan)).result());
+    expect(result.models.detect).toBe('m-det');
+    expect(callsOf(calls, 'openLabelingJob')).toHaveLength(0);
+    expect(callsOf(calls, 'evaluateStage', 'detect')).toHaveLength(0);
+    expect(stateLog(calls, 'detect')).toEqual(['preparing', 'succeeded']);
+    expect(callsOf(calls, 'recordStage', 'detect').at(-1)!.input).toMatchObject({ metrics: {}, message: 'The images of "detect" have no labels, so the reused model was not scored on them.' });
+  });
+
   it('ingests a dataset', async () => {
     const { activities, calls } = recordingActivities();
     const result = await harness.withWorkers(activities, async (queues) =>

@@ -390,7 +390,12 @@ export async function stageWorkflow(input: StageWorkflowInput): Promise<StageRes
   try {
     await record('preparing');
     let data = await activities.long.prepareStage({ runId, stage, upstreamModels, plan });
-    if (!data.labeled) {
+    // A reused model runs without labels: people label only what a stage trains on. Without
+    // labels it cannot be scored, and says so.
+    let unscored: string | undefined;
+    if (!data.labeled && stage.mode === 'reuse' && patched('labeling-in-aip')) {
+      unscored = `The images of "${stage.name}" have no labels, so the reused model was not scored on them.`;
+    } else if (!data.labeled) {
       // Stages started before labeling existed (no marker) fail here as they always did.
       if (!patched('labeling-in-aip')) {
         const message = `The images for "${stage.name}" have no labels for this task. Labeling inside AIP arrives in a later version; for now upload a dataset that is already labelled.`;
@@ -416,8 +421,11 @@ export async function stageWorkflow(input: StageWorkflowInput): Promise<StageRes
       model = await activities.quick.resolveModel({ modelId: requireModelId(stage) });
     }
 
-    await record('evaluating');
-    const metrics = await activities.long.evaluateStage({ runId, stage, data, model });
+    let metrics: Metrics = {};
+    if (unscored === undefined) {
+      await record('evaluating');
+      metrics = await activities.long.evaluateStage({ runId, stage, data, model });
+    }
 
     // A reused model is already in the registry: registering it again would only duplicate it.
     let modelId: string;
@@ -427,7 +435,7 @@ export async function stageWorkflow(input: StageWorkflowInput): Promise<StageRes
     } else {
       modelId = requireModelId(stage);
     }
-    await record('succeeded', { metrics, modelId });
+    await record('succeeded', { metrics, modelId, ...(unscored === undefined ? {} : { message: unscored }) });
     return { nodeId, modelId, metrics };
   } catch (err) {
     if (isCancellation(err)) {
