@@ -156,6 +156,12 @@ describe('labeling API and webhook (PGlite, local blob store, Temporal dev serve
     const image = await call('GET', `${url}/image`);
     expect({ status: image.statusCode, type: image.headers['content-type'], body: image.body }).toEqual({ status: 200, type: 'image/png', body: 'png bytes' });
 
+    // Leaving the labeler gives back what the caller holds: the next claim starts from the least sure again.
+    const released = await call('POST', `/api/labeling/jobs/${jobId}/release`);
+    expect(released.json()).toEqual({ released: 2 });
+    await h.db.update(labelingItems).set({ assignedTo: null, leaseUntil: null }).where(eq(labelingItems.id, least!.id));
+    expect((await call('POST', `/api/labeling/jobs/${jobId}/claim`, { count: 1 })).json().items.map((i: { index: number }) => i.index)).toEqual([2]);
+
     // Finishing with items left asks first, and says how many.
     const early = await call('POST', `/api/labeling/jobs/${jobId}/complete`, {});
     expect(early.statusCode).toBe(409);

@@ -50,6 +50,7 @@ describe('API models, OpenAPI and web app (PGlite, Temporal dev server)', () => 
         'GET /api/labeling/jobs/{jobId}',
         'GET /api/labeling/jobs/{jobId}/items',
         'POST /api/labeling/jobs/{jobId}/claim',
+        'POST /api/labeling/jobs/{jobId}/release',
         'GET /api/labeling/jobs/{jobId}/items/{itemId}',
         'PUT /api/labeling/jobs/{jobId}/items/{itemId}',
         'GET /api/labeling/jobs/{jobId}/items/{itemId}/image',

@@ -185,6 +185,28 @@ const labelingRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => 
     },
   );
 
+  app.post(
+    '/labeling/jobs/:jobId/release',
+    {
+      schema: {
+        tags: ['labeling'],
+        summary: 'Give back the items the caller holds (leaving the labeler), so others can take them at once',
+        params: JobParams,
+        response: { 200: Type.Object({ released: Type.Integer() }), ...errorResponses(401, 404) },
+      },
+    },
+    async (request) => {
+      const user = userOf(request);
+      const job = await findJob(db, request.params.jobId, user.id);
+      const released = await db
+        .update(labelingItems)
+        .set({ assignedTo: null, leaseUntil: null })
+        .where(and(eq(labelingItems.jobId, job.id), eq(labelingItems.assignedTo, user.id)))
+        .returning({ id: labelingItems.id });
+      return { released: released.length };
+    },
+  );
+
   app.get(
     '/labeling/jobs/:jobId/items/:itemId',
     {

@@ -32,6 +32,9 @@ export const claimLabelingItems = (jobId: string, count?: number) =>
     api.POST('/api/labeling/jobs/{jobId}/claim', { ...job(jobId), body: count === undefined ? {} : { count: Math.min(200, Math.max(1, count)) } }),
   ).then((answer) => answer.items);
 
+/** Gives back the items the caller holds, so others can take them at once (leaving the labeler). */
+export const releaseLabelingItems = (jobId: string) => call(api.POST('/api/labeling/jobs/{jobId}/release', job(jobId)));
+
 /** Autosaves one item's labels (null: unlabeled again); `409 item_changed` when `version` is not the item's. */
 export const saveLabelingItem = (jobId: string, itemId: string, labels: ItemLabels | null, version: number) =>
   call(api.PUT('/api/labeling/jobs/{jobId}/items/{itemId}', { ...item(jobId, itemId), body: { labels, version } }));
