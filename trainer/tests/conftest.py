@@ -46,8 +46,12 @@ class Result:
         return [e for e in self.events if e["event"] == name]
 
 
-def run_job(directory: Path, spec: dict[str, Any], timeout: float = 400) -> Result:
-    """Runs the CLI to completion (stdin /dev/null: must not count as a dead parent)."""
+def run_job(directory: Path, spec: dict[str, Any], timeout: float = 1800) -> Result:
+    """Runs the CLI to completion (stdin /dev/null: must not count as a dead parent).
+
+    The timeout only stops a hung job: it is far above what any job takes on idle cores, so that
+    cores shared with other work slow a run down without failing it.
+    """
     job = write_job(directory, spec)
     done = subprocess.run(
         trainer_command(job),

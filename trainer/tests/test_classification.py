@@ -97,7 +97,7 @@ def test_onnx_matches_torch_on_test_images(trained):
 def test_finished_job_just_reports_done(trained, tmp_path):
     spec, first = trained
     started = time.monotonic()
-    again = run_job(tmp_path, spec, timeout=60)
+    again = run_job(tmp_path, spec)
     assert again.code == 0
     assert [e["event"] for e in again.events] == ["done"]
     assert again.events[0]["metrics"] == first.of("done")[0]["metrics"]
@@ -108,7 +108,7 @@ def test_evaluate_kind_writes_metrics(trained, cls_data, tmp_path):
     spec, first = trained
     model_pt = validate_spec(spec).output / "model.pt"
     evaluate = cls_spec(cls_data, tmp_path / "eval", kind="evaluate", model=str(model_pt))
-    result = run_job(tmp_path, evaluate, timeout=120)
+    result = run_job(tmp_path, evaluate)
     assert result.code == 0, result.stderr[-3000:]
     metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
     assert result.of("done")[0]["metrics"] == metrics

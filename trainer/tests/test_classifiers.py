@@ -31,7 +31,7 @@ def test_trains_and_exports(arch, tmp_path):
         classes=["circle", "square"],
         hyper={"epochs": 1, "batchSize": 2, "imageSize": SIZE},
     )
-    result = run_job(tmp_path, spec, timeout=300)
+    result = run_job(tmp_path, spec)
     # Exit 0 includes the job's own check that ONNX Runtime's probabilities match PyTorch's.
     assert result.code == 0, result.stderr[-3000:]
     assert len(result.of("epoch")) == 1

@@ -27,7 +27,7 @@ def trained(det_data, tmp_path_factory):
     work = tmp_path_factory.mktemp("det-train")
     spec = det_spec(det_data, work / "out")
     started = time.monotonic()
-    result = run_job(work, spec, timeout=900)
+    result = run_job(work, spec)
     print(f"tiny_det training took {time.monotonic() - started:.1f}s; done: {result.of('done')}")
     assert result.code == 0, result.stderr[-3000:]
     return spec, result

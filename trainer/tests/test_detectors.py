@@ -41,7 +41,7 @@ def test_trains_exports_and_matches_onnx(arch, tmp_path):
     data = tmp_path / "data"
     make_detection(data, 6, seed=5)  # 4 training images (2 steps), 2 validation images
     spec = det_spec(data, tmp_path / "out", arch=arch, hyper={"epochs": 1, "batchSize": 2, "imageSize": SIZE})
-    result = run_job(tmp_path, spec, timeout=300)
+    result = run_job(tmp_path, spec)
     assert result.code == 0, result.stderr[-3000:]
     assert len(result.of("epoch")) == 1
     assert {"mAP50", "mAP50_95", "perClassAP50"} <= result.of("done")[0]["metrics"].keys()

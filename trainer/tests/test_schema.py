@@ -62,7 +62,7 @@ def test_schema_offers_each_registered_arch_for_its_task():
 
 def test_cli_reports_invalid_spec_as_user_error(tmp_path):
     spec = cls_spec(tmp_path, tmp_path / "out", arch="resnet101")
-    result = run_job(tmp_path, spec, timeout=60)
+    result = run_job(tmp_path, spec)
     assert result.code == 2
     assert len(result.events) == 1
     error = result.events[0]
@@ -73,7 +73,7 @@ def test_cli_reports_invalid_spec_as_user_error(tmp_path):
 
 def test_cli_reports_missing_manifest_as_user_error(tmp_path):
     spec = cls_spec(tmp_path / "nowhere", tmp_path / "out")
-    result = run_job(tmp_path, spec, timeout=120)
+    result = run_job(tmp_path, spec)
     assert result.code == 2
     assert result.events[-1]["event"] == "error"
     assert "cannot read the manifest" in result.events[-1]["message"]
