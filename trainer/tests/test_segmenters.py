@@ -75,6 +75,6 @@ def test_warm_start_skips_the_heads_of_another_class_count(arch, tmp_path):
 def test_deeplab_refuses_batches_of_one(tmp_path):
     make_segmentation(tmp_path / "data", 8, seed=7)
     spec = seg_spec(tmp_path / "data", tmp_path / "out", arch="deeplabv3_mobilenet_v3_large", hyper={"batchSize": 1})
-    result = run_job(tmp_path, spec, timeout=120)
+    result = run_job(tmp_path, spec)
     assert result.code == 2
     assert "batches of 2 or more images" in result.events[-1]["message"]

@@ -116,7 +116,7 @@ def test_evaluate_kind_writes_metrics(trained, text_data, tmp_path):
     spec, first = trained
     model_pt = validate_spec(spec).output / "model.pt"
     evaluate = text_spec(text_data, tmp_path / "eval", kind="evaluate", model=str(model_pt))
-    result = run_job(tmp_path, evaluate, timeout=120)
+    result = run_job(tmp_path, evaluate)
     assert result.code == 0, result.stderr[-3000:]
     metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text(encoding="utf-8"))
     assert result.of("done")[0]["metrics"] == metrics
