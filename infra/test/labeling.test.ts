@@ -9,7 +9,15 @@
  * known only as "round" — waits for labels in turn. The whole platform is stopped and started
  * again while it waits: the wait lives in Temporal, so the run is still waiting afterwards. The
  * crops' fine classes then arrive through the signed webhook as a Label Studio export (built from
- * the job's own Label Studio tasks); the run finishes and its bundle answers POST /aip.
+ * the job's own Label Studio tasks); the run finishes and its bundle answers POST /aip. A second
+ * run, whose detector starts from the trained one, opens its job pre-filled with that model's
+ * boxes, least sure first.
+ *
+ * Measured on 2 idle CPU cores (160 images, seed 3): detector mAP50 0.977 on people's boxes; 147
+ * round crops to label; classifier accuracy 1.0 on the webhook's labels; the run end to end 0.91
+ * (fine classes carried back from the crops); POST /aip on 20 held-out images: 16 of 18 round
+ * objects given their right fine class; pre-labels of the trained detector box 292 of 299 shapes.
+ * The test took 2.5 min.
  */
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -204,6 +212,37 @@ describe('labeling in the loop: unlabeled data → detector → classifier (Temp
     console.log(`POST /aip on ${HELD_OUT_IMAGES} held-out images: ${right} of ${rounds} round objects given their right fine class`);
     expect(rounds).toBeGreaterThan(0);
     expect(right / rounds).toBeGreaterThanOrEqual(0.5);
+
+    // 6. Pre-labels: a run whose detector starts from the trained one opens its job pre-filled
+    //    with that model's boxes, least sure first; cancelling the run closes the job.
+    const detector = run.stages.find((s: { nodeId: string }) => s.nodeId === 'detect').modelId as string;
+    const again = await api.startRun('start from the trained detector', {
+      nodes: [
+        { id: 'data', type: 'dataset', position: { x: 0, y: 0 }, data: { datasetId: dataset.id } },
+        { id: 'detect', type: 'detection', position: { x: 250, y: 0 }, data: { classes: ['round', 'angular'], initModelId: detector } },
+      ],
+      edges: [{ id: 'e1', source: 'data', target: 'detect' }],
+    });
+    const prelabeled = await awaitLabeling(again, 'detect');
+    const listed = (await api.call('GET', `/api/labeling/jobs/${prelabeled.id}/items?limit=500`)).body.items as Json[];
+    expect(listed).toHaveLength(TRAINING_IMAGES);
+    expect(listed.every((item) => item.prelabel?.source === 'model' && item.labels === null)).toBe(true);
+    const confidences = listed.map((item) => item.confidence as number);
+    expect(confidences).toEqual([...confidences].sort((a, b) => a - b));
+    // The guesses are worth correcting: most drawn shapes have a pre-labeled box of their coarse class over them.
+    let shapes = 0;
+    let guessed = 0;
+    for (const item of listed) {
+      for (const truth of truthOf.get(path.posix.basename(item.path))!.boxes) {
+        shapes++;
+        if ((item.prelabel.labels.boxes as Json[]).some((box) => box.label === COARSE_OF[truth.label] && iou(box, truth) >= 0.5)) guessed++;
+      }
+    }
+    console.log(`pre-labels from the trained detector: ${guessed} of ${shapes} shapes boxed, confidences ${confidences[0]!.toFixed(2)}..${confidences.at(-1)!.toFixed(2)}`);
+    expect(guessed / shapes).toBeGreaterThanOrEqual(0.6);
+    expect((await api.call('POST', `/api/runs/${again}/cancel`)).status).toBe(202);
+    await api.waitForRun(again, 5 * 60_000);
+    await waitFor(() => api.call('GET', `/api/labeling/jobs/${prelabeled.id}`), ({ body }) => body.state === 'cancelled', 60_000);
     console.log(`labeling test took ${((Date.now() - started) / 60_000).toFixed(1)} min`);
   }, 60 * 60_000);
 });
