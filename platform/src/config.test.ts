@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       python: 'python3',
       workDir: '/srv/app/.aip/work',
       token: undefined,
+      adminPassword: undefined,
       heartbeatTimeoutMs: 60_000,
       taskQueues: { orchestration: 'aip-orchestration', gpu: 'aip-gpu' },
       trainingSlots: 1,
@@ -63,6 +64,7 @@ describe('loadConfig', () => {
         AIP_PYTHON: '/opt/venv/bin/python',
         AIP_WORK_DIR: '/scratch',
         AIP_TOKEN: 'secret',
+        AIP_ADMIN_PASSWORD: 'first-password',
         AIP_HEARTBEAT_TIMEOUT_MS: '5000',
       },
       { cwd: '/srv/app' },
@@ -83,10 +85,16 @@ describe('loadConfig', () => {
       python: '/opt/venv/bin/python',
       workDir: '/scratch',
       token: 'secret',
+      adminPassword: 'first-password',
       heartbeatTimeoutMs: 5000,
     });
     expect(loadConfig({ S3_ENDPOINT: 'http://x:1', S3_FORCE_PATH_STYLE: 'false' }).s3.forcePathStyle).toBe(false);
     expect(loadConfig({ DATABASE_URL: 'pglite://memory' }).databaseUrl).toBe('pglite://memory');
+  });
+
+  it('refuses a short AIP_ADMIN_PASSWORD without repeating it', () => {
+    expect(() => loadConfig({ AIP_ADMIN_PASSWORD: 'hunter2' })).toThrow(/AIP_ADMIN_PASSWORD is invalid: expected at least 10 characters/);
+    expect(() => loadConfig({ AIP_ADMIN_PASSWORD: 'hunter2' })).not.toThrow(/hunter2/);
   });
 
   it('treats empty variables as unset', () => {

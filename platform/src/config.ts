@@ -35,8 +35,13 @@ export interface AipConfig {
   python: string;
   /** AIP_WORK_DIR, absolute: local scratch space for activities. */
   workDir: string;
-  /** AIP_TOKEN: an optional fixed access token accepted by the API. */
+  /** AIP_TOKEN: an optional fixed API token of the admin (for scripts and deployments). */
   token: string | undefined;
+  /**
+   * AIP_ADMIN_PASSWORD: the admin's password on the first start (unset: one is generated and left
+   * in AIP_HOME/initial-admin-password). Ignored once the admin has a password.
+   */
+  adminPassword: string | undefined;
   /** AIP_HEARTBEAT_TIMEOUT_MS: activity heartbeat timeout. */
   heartbeatTimeoutMs: number;
   /**
@@ -104,6 +109,12 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     return raw;
   };
 
+  const adminPassword = read('AIP_ADMIN_PASSWORD');
+  if (adminPassword !== undefined && adminPassword.length < 10) {
+    // The value itself stays out of the message: it is a secret.
+    problems.push('AIP_ADMIN_PASSWORD is invalid: expected at least 10 characters');
+  }
+
   const cwd = options.cwd ?? process.cwd();
   const home = path.resolve(cwd, read('AIP_HOME') ?? '.aip');
   const port = integer('AIP_PORT', 8080, 1, 65535);
@@ -165,6 +176,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     python: read('AIP_PYTHON') ?? 'python3',
     workDir: path.resolve(cwd, read('AIP_WORK_DIR') ?? path.join(home, 'work')),
     token: read('AIP_TOKEN'),
+    adminPassword,
     heartbeatTimeoutMs: integer('AIP_HEARTBEAT_TIMEOUT_MS', 60_000, 1000, 24 * 3600 * 1000),
     taskQueues: {
       orchestration: queueName('AIP_ORCHESTRATION_QUEUE', 'aip-orchestration'),

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 export const ID_PREFIX = {
   user: 'usr',
   apiToken: 'tok',
+  invitation: 'inv',
   dataset: 'ds',
   flowchart: 'fc',
   run: 'run',

@@ -25,6 +25,7 @@ const ownerId = () =>
     .references(() => users.id, { onDelete: 'cascade' });
 
 export type Visibility = 'private' | 'public';
+export type Role = 'admin' | 'user';
 export type DatasetStatus = 'uploading' | 'validating' | 'ready' | 'invalid';
 /** `attention`: a stage has failed and the run waits for the user to retry it (or cancel the run). */
 export type RunStatus = 'queued' | 'running' | 'attention' | 'succeeded' | 'failed' | 'cancelled';
@@ -61,9 +62,57 @@ export const users = pgTable('users', {
   name: text('name').notNull().default(''),
   /** Null for users that only authenticate with tokens. */
   passwordHash: text('password_hash'),
-  role: text('role').$type<'admin' | 'user'>().notNull().default('user'),
+  role: text('role').$type<Role>().notNull().default('user'),
+  /** Set when an admin disables the account: its sessions and tokens stop working, its data stays. */
+  disabledAt: timestamp('disabled_at', { withTimezone: true }),
+  /** The last request the user made (with a session or a token), at most a minute stale. */
+  lastSeenAt: timestamp('last_seen_at', { withTimezone: true }),
   createdAt: createdAt(),
 });
+
+/**
+ * Browser sessions. The cookie carries a random secret; only its sha256 is the row id, so a leaked
+ * database does not leak working sessions. `csrfToken` must come back in `x-csrf-token` on every
+ * state-changing request made with the cookie.
+ */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    csrfToken: text('csrf_token').notNull(),
+    createdAt: createdAt(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Sliding: each use (at most once a minute) pushes it forward by the idle lifetime. */
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    userAgent: text('user_agent'),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+);
+
+/**
+ * One-time links: `invite` signs a new person up (email and role chosen by an admin), `reset` lets
+ * an existing user choose a new password. Only the sha256 of the link's secret is stored.
+ */
+export const invitations = pgTable(
+  'invitations',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind').$type<'invite' | 'reset'>().notNull(),
+    tokenHash: text('token_hash').notNull().unique(),
+    email: text('email').notNull(),
+    role: text('role').$type<Role>().notNull().default('user'),
+    /** For `reset`: whose password it sets. */
+    userId: text('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+  },
+  (t) => [index('invitations_email_idx').on(t.email)],
+);
 
 export const apiTokens = pgTable(
   'api_tokens',
@@ -122,6 +171,8 @@ export const flowcharts = pgTable(
     graph: jsonb('graph').notNull(),
     /** Bumped on every save; runs snapshot the revision they ran. */
     revision: integer('revision').notNull().default(1),
+    /** Public flowcharts are templates others can open and copy; only the owner edits or runs them. */
+    visibility: text('visibility').$type<Visibility>().notNull().default('private'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -351,6 +402,8 @@ export const bundles = pgTable('bundles', {
 export type User = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;
 export type ApiToken = typeof apiTokens.$inferSelect;
+export type Session = typeof sessions.$inferSelect;
+export type Invitation = typeof invitations.$inferSelect;
 export type NewApiToken = typeof apiTokens.$inferInsert;
 export type Dataset = typeof datasets.$inferSelect;
 export type NewDataset = typeof datasets.$inferInsert;
