@@ -14,7 +14,7 @@ describe('API auth (PGlite, Temporal dev server)', () => {
   });
 
   it('mints the admin token once, stores only its sha256, and registers a fixed token', async () => {
-    expect(h.token).toMatch(/^[A-Za-z0-9_-]{43}$/); // 32 bytes, base64url
+    expect(h.token).toMatch(/^aip_[A-Za-z0-9_-]{43}$/); // 32 bytes, base64url, recognisable prefix
     const rows = await h.db.select().from(apiTokens);
     expect(rows).toHaveLength(1);
     expect(rows[0]!.tokenHash).toBe(hashToken(h.token));
@@ -61,6 +61,8 @@ describe('API auth (PGlite, Temporal dev server)', () => {
       email: expect.stringContaining('@'),
       name: expect.any(String),
       role: 'admin',
+      via: 'token',
+      csrfToken: null,
       temporal: { namespace: h.temporal.options.namespace, uiUrl: null },
     });
     expect((await h.app.inject({ url: '/api/me' })).statusCode).toBe(401);

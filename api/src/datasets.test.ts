@@ -212,7 +212,9 @@ describe('API datasets (PGlite, local blob store, Temporal dev server)', () => {
       classes: ['cat', 'dog'],
       problems: [{ file: 'label.txt', line: 3, message: 'bad box' }],
     });
-    expect((await h.app.inject({ method: 'DELETE', url: `/api/datasets/${publicId}`, headers: h.auth })).statusCode).toBe(404);
+    const refused = await h.app.inject({ method: 'DELETE', url: `/api/datasets/${publicId}`, headers: h.auth });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error).toMatchObject({ code: 'forbidden', message: expect.stringContaining('only its owner') });
 
     const mine = await upload({}, { filename: 'mine.zip', bytes: 10 });
     const { id } = mine.json();

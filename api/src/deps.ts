@@ -1,5 +1,4 @@
 /** What the API is built from: configuration and the services it talks to. */
-import type { FastifyBaseLogger } from 'fastify';
 import type { Client } from '@temporalio/client';
 import type { AipConfig, BlobStore, Database } from '@aip/platform';
 
@@ -17,8 +16,11 @@ export interface AppDeps {
   blobs: BlobStore;
   /** Used only to start, describe and cancel workflows; the API never runs activities. */
   temporal: Client;
-  /** A pino-compatible logger, or true/false for Fastify's default logger / none (default none). */
-  logger?: FastifyBaseLogger | boolean;
+  /**
+   * Request logging: true for JSON lines on stdout, an object to choose the level or the stream,
+   * false for none (default). Credentials are always redacted (LOG_REDACT_PATHS).
+   */
+  logger?: boolean | { level?: string; stream?: NodeJS.WritableStream };
   /** Folder of the web app to serve at `/`; default web/build when built, else web/static. */
   webRoot?: string;
 }

@@ -63,10 +63,12 @@ export function errorBody(code: string, message: string, problems?: unknown[]): 
 const fastifyCodes: Record<number, string> = {
   400: 'bad_request',
   401: 'unauthorized',
+  403: 'forbidden',
   404: 'not_found',
   406: 'not_acceptable',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
+  429: 'rate_limited',
 };
 
 export function installErrorHandling(app: FastifyInstance): void {

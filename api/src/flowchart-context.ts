@@ -1,13 +1,15 @@
 /**
  * The validator's view of the world for one user: the datasets and registry models a graph names,
- * as far as that user may use them (their own, or public). Only the ids the graph mentions are
+ * as far as that user may use them (their own, or public: access.ts decides). Someone else's
+ * private dataset or model is as absent as one that does not exist. Only the ids the graph mentions are
  * loaded, so validating stays cheap however many rows exist.
  */
-import { and, eq, inArray, or } from 'drizzle-orm';
+import { and, inArray } from 'drizzle-orm';
 import { DATASET_FORMATS, formatTasks } from '@aip/datasets-spec';
 import { datasets, models, type Database } from '@aip/platform';
 import { isTaskType, type DatasetInfo, type FlowchartContext, type ModelInfo, type TaskType } from '@aip/workflows';
 import { datasetClasses } from './views.ts';
+import { readableBy } from './access.ts';
 
 /** The dataset and model ids a (possibly malformed) graph refers to. */
 export function referencedIds(graph: unknown): { datasetIds: string[]; modelIds: string[] } {
@@ -35,7 +37,7 @@ export async function flowchartContext(db: Database, userId: string, graph: unkn
     const rows = await db
       .select()
       .from(datasets)
-      .where(and(inArray(datasets.id, datasetIds), or(eq(datasets.ownerId, userId), eq(datasets.visibility, 'public'))));
+      .where(and(inArray(datasets.id, datasetIds), readableBy({ id: userId }, datasets)));
     for (const row of rows) {
       const info: DatasetInfo = {
         // A dataset whose format is not known yet cannot feed anything; the status says why.
@@ -51,7 +53,7 @@ export async function flowchartContext(db: Database, userId: string, graph: unkn
     const rows = await db
       .select()
       .from(models)
-      .where(and(inArray(models.id, modelIds), or(eq(models.ownerId, userId), eq(models.visibility, 'public'))));
+      .where(and(inArray(models.id, modelIds), readableBy({ id: userId }, models)));
     for (const row of rows) {
       if (!isTaskType(row.task)) continue;
       const info: ModelInfo = { task: row.task, classes: row.classes, arch: row.arch, name: row.name };

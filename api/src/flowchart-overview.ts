@@ -9,6 +9,7 @@ import { bundles, runs, stageRuns, type Database, type Flowchart, type StageRun 
 import type { Plan, PlanStage } from '@aip/workflows';
 import type { Static } from 'typebox';
 import { flowchartSummary, iso, type FlowchartOverviewSchema, type LastRunSchema, type MiniGraphSchema } from './views.ts';
+import { ownerNames } from './owners.ts';
 
 type MiniGraph = Static<typeof MiniGraphSchema>;
 type LastRun = Static<typeof LastRunSchema>;
@@ -94,5 +95,10 @@ export async function lastRuns(db: Database, ownerId: string, flowchartIds: stri
 /** The list rows of `rows` (one user's flowcharts), in the order given. */
 export async function flowchartOverviews(db: Database, ownerId: string, rows: Flowchart[]): Promise<FlowchartOverview[]> {
   const latest = await lastRuns(db, ownerId, rows.map((row) => row.id));
-  return rows.map((row) => ({ ...flowchartSummary(row), graph: miniGraph(row.graph), lastRun: latest.get(row.id) ?? null }));
+  const owners = await ownerNames(db, rows);
+  return rows.map((row) => ({
+    ...flowchartSummary(row, ownerId, owners),
+    graph: miniGraph(row.graph),
+    lastRun: latest.get(row.id) ?? null,
+  }));
 }

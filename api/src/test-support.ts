@@ -10,9 +10,10 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Client, Connection, defaultPayloadConverter } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { openBlobStore, openDatabase, type BlobStore, type Database } from '@aip/platform';
+import { apiTokens, newId, ID_PREFIX, openBlobStore, openDatabase, users, type BlobStore, type Database, type Role } from '@aip/platform';
 import { buildApp } from './app.ts';
-import { ensureAdminToken } from './auth.ts';
+import { ensureAdminToken, hashToken, newTokenSecret } from './auth.ts';
+import { hashPassword } from './passwords.ts';
 
 export interface Harness {
   app: FastifyInstance;
@@ -83,6 +84,46 @@ export async function startHarness(options: { uploadMaxBytes?: number } = {}): P
       await opened.close();
       await rm(blobDir, { recursive: true, force: true });
     },
+  };
+}
+
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+  token: string;
+  auth: { authorization: string };
+}
+
+// One hash for every test user: scrypt at full strength costs ~0.3 s a hash.
+const TEST_PASSWORD = 'correct horse battery staple';
+let testPasswordHash: Promise<string> | undefined;
+
+/** A user with a password (TEST_PASSWORD) and an API token, straight into the database. */
+export async function addUser(db: Database, options: { role?: Role; name?: string } = {}): Promise<TestUser> {
+  testPasswordHash ??= hashPassword(TEST_PASSWORD);
+  const id = newId(ID_PREFIX.user);
+  const email = `${options.name ?? 'user'}-${id.slice(-6)}@example.com`;
+  await db.insert(users).values({ id, email, name: options.name ?? 'Test user', role: options.role ?? 'user', passwordHash: await testPasswordHash });
+  const token = newTokenSecret();
+  await db.insert(apiTokens).values({ id: newId(ID_PREFIX.apiToken), userId: id, name: 'test', tokenHash: hashToken(token) });
+  return { id, email, password: TEST_PASSWORD, token, auth: { authorization: `Bearer ${token}` } };
+}
+
+/** Signs in through the API: the session cookie and CSRF token as headers for app.inject. */
+export async function signIn(app: FastifyInstance, email: string, password: string) {
+  const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password } });
+  if (res.statusCode !== 200) throw new Error(`sign-in failed: ${res.statusCode} ${res.body}`);
+  const cookie = res.cookies.find((c) => c.name === 'aip_session');
+  if (!cookie) throw new Error('sign-in set no session cookie');
+  const csrfToken = res.json().csrfToken as string;
+  return {
+    cookie: `aip_session=${cookie.value}`,
+    csrfToken,
+    /** Headers of a read. */
+    read: { cookie: `aip_session=${cookie.value}` },
+    /** Headers of a write (the CSRF token too). */
+    write: { cookie: `aip_session=${cookie.value}`, 'x-csrf-token': csrfToken },
   };
 }
 

@@ -3,6 +3,7 @@
  * serialization and the OpenAPI document) and the row → view mappers. Dates are ISO strings.
  */
 import { Type, type Static } from 'typebox';
+import { OwnerSchema, ownerOf, type Owners } from './owners.ts';
 import type { Dataset, Flowchart, Model, RunStatus as PlatformRunStatus, StageState as PlatformStageState } from '@aip/platform';
 import { EXPORT_TARGETS, exportTargets, type DatasetFormat } from '@aip/datasets-spec';
 import { RUN_STATUSES, STAGE_STATES } from '@aip/workflows';
@@ -67,6 +68,7 @@ export const DatasetSchema = Type.Object({
   ),
   visibility: VisibilitySchema,
   owned: Type.Boolean({ description: 'True when the caller owns the dataset.' }),
+  owner: OwnerSchema,
   parentDatasetId: Nullable(Type.String()),
   sourceRunId: Nullable(Type.String()),
   sourceNodeId: Nullable(Type.String()),
@@ -86,7 +88,7 @@ function reportProblems(report: unknown): DatasetView['problems'] {
   return problems.filter((p): p is DatasetView['problems'][number] => typeof p?.message === 'string');
 }
 
-export function datasetView(row: Dataset, userId: string): DatasetView {
+export function datasetView(row: Dataset, userId: string, owners: Owners): DatasetView {
   return {
     id: row.id,
     name: row.name,
@@ -100,6 +102,7 @@ export function datasetView(row: Dataset, userId: string): DatasetView {
     progress: row.status === 'validating' ? (row.progress ?? null) : null,
     visibility: row.visibility,
     owned: row.ownerId === userId,
+    owner: ownerOf(owners, row.ownerId),
     parentDatasetId: row.parentDatasetId,
     sourceRunId: row.sourceRunId,
     sourceNodeId: row.sourceNodeId,
@@ -120,6 +123,7 @@ export const ModelSchema = Type.Object({
   metrics: Nullable(Json),
   visibility: VisibilitySchema,
   owned: Type.Boolean(),
+  owner: OwnerSchema,
   origin: Type.Object({
     kind: Type.String({ description: 'run | upload | refinery' }),
     runId: Nullable(Type.String()),
@@ -131,7 +135,7 @@ export const ModelSchema = Type.Object({
 });
 export type ModelView = Static<typeof ModelSchema>;
 
-export function modelView(row: Model, userId: string): ModelView {
+export function modelView(row: Model, userId: string, owners: Owners): ModelView {
   return {
     id: row.id,
     name: row.name,
@@ -142,6 +146,7 @@ export function modelView(row: Model, userId: string): ModelView {
     metrics: row.metrics ?? null,
     visibility: row.visibility,
     owned: row.ownerId === userId,
+    owner: ownerOf(owners, row.ownerId),
     origin: {
       kind: row.origin,
       runId: row.originRunId,
@@ -190,6 +195,9 @@ export const FlowchartSummarySchema = Type.Object({
   id: Type.String(),
   name: Type.String(),
   revision: Type.Integer(),
+  visibility: VisibilitySchema,
+  owned: Type.Boolean(),
+  owner: OwnerSchema,
   createdAt: DateTime,
   updatedAt: DateTime,
 });
@@ -245,11 +253,14 @@ export const FlowchartOverviewSchema = Type.Object({
   lastRun: Nullable(LastRunSchema),
 });
 
-export function flowchartSummary(row: Flowchart): Static<typeof FlowchartSummarySchema> {
+export function flowchartSummary(row: Flowchart, userId: string, owners: Owners): Static<typeof FlowchartSummarySchema> {
   return {
     id: row.id,
     name: row.name,
     revision: row.revision,
+    visibility: row.visibility,
+    owned: row.ownerId === userId,
+    owner: ownerOf(owners, row.ownerId),
     createdAt: iso(row.createdAt)!,
     updatedAt: iso(row.updatedAt)!,
   };

@@ -20,8 +20,13 @@ export function defaultWebRoot(): string | undefined {
   return undefined;
 }
 
-export function installWebApp(app: FastifyInstance, webRoot = defaultWebRoot()): void {
-  const root = webRoot !== undefined && existsSync(webRoot) ? webRoot : undefined;
+/** The folder actually served at `/`: `webRoot` (default: defaultWebRoot()) when it exists. */
+export function servedWebRoot(webRoot = defaultWebRoot()): string | undefined {
+  return webRoot !== undefined && existsSync(webRoot) ? webRoot : undefined;
+}
+
+export function installWebApp(app: FastifyInstance, webRoot?: string): void {
+  const root = servedWebRoot(webRoot);
   if (root) app.register(fastifyStatic, { root, index: ['index.html'] });
   const hasIndex = root !== undefined && existsSync(join(root, 'index.html'));
 

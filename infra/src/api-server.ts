@@ -1,22 +1,33 @@
 /**
- * The API server as every AIP process that serves it starts it: the admin token ensured (and kept
- * in AIP_HOME/token so a restart can print it again; only its hash is in the database), a Temporal
- * client, the Fastify app listening.
+ * The API server as every AIP process that serves it starts it: the admin ensured with a way in
+ * for people (a password: AIP_ADMIN_PASSWORD, else a generated one left in
+ * AIP_HOME/initial-admin-password until it is changed) and for scripts (an API token kept in
+ * AIP_HOME/token; only its hash is in the database), a Temporal client, the Fastify app listening.
+ * Secrets go to those owner-only files, never to the console or the logs.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { buildApp, ensureAdminToken } from '@aip/api';
+import { buildApp, ensureAdminPassword, ensureAdminToken, isAdminPassword } from '@aip/api';
 import type { AipConfig, BlobStore, Database } from '@aip/platform';
 
 export async function startApiServer(config: AipConfig, db: Database, blobs: BlobStore, host: string) {
+  await mkdir(config.home, { recursive: true });
   const tokenFile = path.join(config.home, 'token');
   const ensured = await ensureAdminToken(db, config.token);
-  await mkdir(config.home, { recursive: true });
   const fresh = ensured.token ?? config.token;
   if (fresh) await writeFile(tokenFile, `${fresh}\n`, { mode: 0o600 });
   const token = existsSync(tokenFile) ? (await readFile(tokenFile, 'utf8')).trim() : undefined;
+
+  const passwordFile = path.join(config.home, 'initial-admin-password');
+  const admin = await ensureAdminPassword(db, config.adminPassword);
+  if (admin.password && !config.adminPassword) await writeFile(passwordFile, `${admin.password}\n`, { mode: 0o600 });
+  if (existsSync(passwordFile)) {
+    // Once the admin has chosen a password of their own, the generated one is no use to anyone.
+    const written = (await readFile(passwordFile, 'utf8')).trim();
+    if (!(await isAdminPassword(db, admin.userId, written))) await rm(passwordFile, { force: true });
+  }
 
   const connection = await Connection.connect({ address: config.temporal.address });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
@@ -25,6 +36,9 @@ export async function startApiServer(config: AipConfig, db: Database, blobs: Blo
   return {
     token,
     tokenFile,
+    adminEmail: admin.email,
+    /** Where the generated first password is, while it is still the admin's password. */
+    passwordFile: existsSync(passwordFile) ? passwordFile : undefined,
     async close() {
       await app.close();
       await connection.close();

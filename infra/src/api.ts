@@ -9,7 +9,11 @@ import { openServices } from './services.ts';
 const config = loadConfig();
 const { database, blobs } = await openServices(config);
 const api = await startApiServer(config, database.db, blobs, process.env.AIP_HOST ?? '0.0.0.0');
-console.log(`AIP API listening on port ${config.port}; access token in ${api.tokenFile}`);
+console.log(
+  `AIP API listening on port ${config.port}; sign in as ${api.adminEmail}` +
+    (api.passwordFile ? ` (first password in ${api.passwordFile})` : '') +
+    (api.token ? `; admin API token in ${api.tokenFile}` : ''),
+);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

@@ -27,8 +27,9 @@ AIP is running.
   Web app      ${base}/
   API          ${base}/api   (OpenAPI: ${base}/api/openapi.json)
   Temporal UI  http://127.0.0.1:8233/   (operators' view of every run)
-  Access token ${api.token ?? '(unknown: set AIP_TOKEN to choose one)'}
-               (in ${api.tokenFile}; send it as "Authorization: Bearer <token>")
+  Sign in      as ${api.adminEmail}, ${api.passwordFile ? `password in ${api.passwordFile}
+               (choose your own under Account; the file goes away then)` : 'with the password you chose'}
+  API token    ${api.token ? `in ${api.tokenFile}` : '(set AIP_TOKEN to choose one)'}   (scripts: "Authorization: Bearer <token>")
 Stop with Ctrl-C.
 `);
 

@@ -1,10 +1,12 @@
 /**
  * `npm start`'s process on its embedded defaults (PGlite, local blob folder, both workers inside),
- * against the Temporal dev server: it starts, prints where it is and its token, keeps the token in
- * AIP_HOME/token, serves the API and the web app, ingests an upload, and stops cleanly.
+ * against the Temporal dev server: it starts, prints where it is and how to sign in (the admin's
+ * first password and API token stay in owner-only files under AIP_HOME, never on the console),
+ * serves the API and the web app, ingests an upload, and stops cleanly.
  */
 import { spawn } from 'node:child_process';
-import { readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../src/paths.ts';
@@ -16,7 +18,7 @@ describe('embedded all-in-one process (Temporal, PGlite, local blobs)', () => {
     if (home) await rm(home, { recursive: true, force: true });
   });
 
-  it('starts, prints its URLs and token, ingests an upload and stops on SIGTERM; the API alone reopens it', async () => {
+  it('starts, prints its URLs and how to sign in, ingests an upload and stops on SIGTERM; the API alone reopens it', async () => {
     const temporal = process.env.TEMPORAL_ADDRESS;
     if (!temporal) throw new Error('TEMPORAL_ADDRESS is not set: run this test through `npm test`');
     const platform = await startEmbeddedPlatform();
@@ -24,7 +26,23 @@ describe('embedded all-in-one process (Temporal, PGlite, local blobs)', () => {
     const { base, token } = platform;
     let stopped = false;
     try {
-      expect(platform.output()).toContain(`Access token ${token}`);
+      const passwordFile = path.join(home, 'initial-admin-password');
+      expect(platform.output()).toContain(`Sign in      as admin@localhost, password in ${passwordFile}`);
+      expect(platform.output()).toContain(`API token    in ${path.join(home, 'token')}`);
+      const password = (await readFile(passwordFile, 'utf8')).trim();
+      expect((await stat(passwordFile)).mode & 0o077).toBe(0);
+      expect(platform.output()).not.toContain(token);
+      expect(platform.output()).not.toContain(password);
+      const signIn = (pw: string) =>
+        fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@localhost', password: pw }) });
+      expect((await signIn(password)).status).toBe(200);
+      // Choosing a password of one's own makes the generated one useless: the next start removes its file.
+      const changed = await fetch(`${base}/api/me/password`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ currentPassword: password, newPassword: 'a phrase chosen by ops' }),
+      });
+      expect(changed.status).toBe(204);
       expect(platform.output()).toContain(`http://127.0.0.1:${platform.port}/`);
       expect((await fetch(`${base}/`)).status).toBe(200);
       expect((await fetch(`${base}/api/datasets`)).status).toBe(401);
@@ -70,6 +88,9 @@ describe('embedded all-in-one process (Temporal, PGlite, local blobs)', () => {
     const apiExited = new Promise<number | null>((resolve) => api.once('exit', (code) => resolve(code)));
     try {
       await until(() => apiOutput.includes('AIP API listening'), 60_000, () => apiOutput);
+      expect(apiOutput).toContain('sign in as admin@localhost');
+      expect(apiOutput).not.toContain('initial-admin-password');
+      expect(existsSync(path.join(home, 'initial-admin-password'))).toBe(false);
       const token = (await readFile(path.join(home, 'token'), 'utf8')).trim();
       const listed = await fetch(`http://127.0.0.1:${apiPort}/api/datasets`, { headers: { authorization: `Bearer ${token}` } });
       expect(listed.status).toBe(200);

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ARCHITECTURES, TASK_TITLES, TASK_TYPES } from '@aip/workflows';
+import { access } from '../access.ts';
 import { errorResponses } from '../errors.ts';
 
 const TaskArchitecturesSchema = Type.Object({
@@ -15,6 +16,7 @@ const architectureRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/architectures',
     {
+      config: { access: access.signedIn },
       schema: {
         tags: ['meta'],
         summary: 'Model architectures per task',

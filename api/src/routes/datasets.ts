@@ -2,15 +2,18 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { and, desc, eq, or } from 'drizzle-orm';
+import { desc, eq } from 'drizzle-orm';
 import { EXPORT_TARGETS, MANIFEST_FILE, exportTargets, parseManifest, type DatasetFormat } from '@aip/datasets-spec';
 import { datasets } from '@aip/platform';
 import { DEFAULT_UPLOAD_MAX_BYTES, type AppDeps } from '../deps.ts';
 import { userOf } from '../auth.ts';
+import { access, BODY_LIMIT } from '../access.ts';
+import { ownerNames } from '../owners.ts';
 import { ApiError, errorResponses, notFound } from '../errors.ts';
+import { Scope, scopeFilter } from '../scope.ts';
 import { exportZip } from '../dataset-export.ts';
 import { receiveDatasetUpload } from '../upload.ts';
-import { DatasetSchema, IdParams, Literals, datasetView } from '../views.ts';
+import { DatasetSchema, IdParams, Literals, VisibilitySchema, datasetView } from '../views.ts';
 import { workflowStarter } from '../workflows.ts';
 import { IMAGE_TYPES } from '../image-types.ts';
 
@@ -41,9 +44,14 @@ const datasetRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
   const { db, blobs } = deps;
   const workflows = workflowStarter(deps.temporal, deps.config.taskQueues);
 
+  const uploadMaxBytes = deps.config.uploadMaxBytes ?? DEFAULT_UPLOAD_MAX_BYTES;
+
   app.post(
     '/datasets',
     {
+      config: { access: access.signedIn },
+      // The zip streams to storage; upload.ts enforces this size on the file part itself.
+      bodyLimit: uploadMaxBytes,
       schema: {
         tags: ['datasets'],
         summary: 'Upload a dataset zip',
@@ -68,7 +76,7 @@ const datasetRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
         blobs,
         userId: userOf(request).id,
         workflows,
-        maxBytes: deps.config.uploadMaxBytes ?? DEFAULT_UPLOAD_MAX_BYTES,
+        maxBytes: uploadMaxBytes,
       });
       return reply.status(202).send({ id, status: 'validating' as const });
     },
@@ -77,9 +85,11 @@ const datasetRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
   app.get(
     '/datasets',
     {
+      config: { access: access.signedIn },
       schema: {
         tags: ['datasets'],
         summary: 'Your datasets and the public ones, newest first',
+        querystring: Type.Object({ scope: Type.Optional(Scope) }),
         response: { 200: Type.Array(DatasetSchema), ...errorResponses(401) },
       },
     },
@@ -88,15 +98,17 @@ const datasetRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
       const rows = await db
         .select()
         .from(datasets)
-        .where(or(eq(datasets.ownerId, user.id), eq(datasets.visibility, 'public')))
+        .where(scopeFilter(request.query.scope, user, datasets))
         .orderBy(desc(datasets.createdAt));
-      return rows.map((row) => datasetView(row, user.id));
+      const owners = await ownerNames(db, rows);
+      return rows.map((row) => datasetView(row, user.id, owners));
     },
   );
 
   app.get(
     '/datasets/:id',
     {
+      config: { access: access.read('dataset') },
       schema: {
         tags: ['datasets'],
         summary: 'A dataset: status, format, classes, stats and the validation problems',
@@ -105,24 +117,15 @@ const datasetRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
       },
     },
     async (request) => {
-      const user = userOf(request);
-      const [row] = await db
-        .select()
-        .from(datasets)
-        .where(
-          and(eq(datasets.id, request.params.id), or(eq(datasets.ownerId, user.id), eq(datasets.visibility, 'public'))),
-        );
+      const [row] = await db.select().from(datasets).where(eq(datasets.id, request.params.id));
       if (!row) throw notFound('Dataset', request.params.id);
-      return datasetView(row, user.id);
+      return datasetView(row, userOf(request).id, await ownerNames(db, [row]));
     },
   );
 
-  /** A dataset the user may read, with its canonical manifest (only a ready dataset has one). */
-  async function readableManifest(userId: string, id: string) {
-    const [row] = await db
-      .select()
-      .from(datasets)
-      .where(and(eq(datasets.id, id), or(eq(datasets.ownerId, userId), eq(datasets.visibility, 'public'))));
+  /** A dataset (the access layer has checked it is readable) with its canonical manifest (only a ready dataset has one). */
+  async function readableManifest(id: string) {
+    const [row] = await db.select().from(datasets).where(eq(datasets.id, id));
     if (!row) throw notFound('Dataset', id);
     if (row.status !== 'ready' || !row.format) {
       throw new ApiError(409, 'dataset_not_ready', `Dataset ${id} is ${row.status}: its images can be browsed once it is ready.`);
@@ -135,6 +138,7 @@ const datasetRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
   app.get(
     '/datasets/:id/samples',
     {
+      config: { access: access.read('dataset') },
       schema: {
         tags: ['datasets'],
         summary: 'A page of a ready dataset\'s images with their labels (class, boxes) and image URLs',
@@ -155,7 +159,7 @@ const datasetRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
     },
     async (request) => {
       const { offset, limit, split } = request.query;
-      const { row, entries } = await readableManifest(userOf(request).id, request.params.id);
+      const { row, entries } = await readableManifest(request.params.id);
       const matching = split ? entries.filter((entry) => entry.split === split) : entries;
       return {
         total: matching.length,
@@ -170,6 +174,7 @@ const datasetRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
   app.get(
     '/datasets/:id/files/*',
     {
+      config: { access: access.read('dataset') },
       schema: {
         tags: ['datasets'],
         summary: 'One image of a ready dataset (a path listed in its manifest)',
@@ -182,7 +187,7 @@ const datasetRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
       },
     },
     async (request, reply) => {
-      const { prefix, entries } = await readableManifest(userOf(request).id, request.params.id);
+      const { prefix, entries } = await readableManifest(request.params.id);
       // Only paths the manifest lists are served: no path trick reaches anything else.
       const wanted = request.params['*'];
       const entry = entries.find((candidate) => candidate.path === wanted);
@@ -198,6 +203,7 @@ const datasetRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
   app.get(
     '/datasets/:id/export',
     {
+      config: { access: access.read('dataset') },
       schema: {
         tags: ['datasets'],
         summary: 'Download a ready dataset in a format other tools read: COCO JSON or YOLO txt (detection, segmentation), one folder per class (classification)',
@@ -212,7 +218,7 @@ const datasetRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
     },
     async (request, reply) => {
       const { to } = request.query;
-      const { row, prefix } = await readableManifest(userOf(request).id, request.params.id);
+      const { row, prefix } = await readableManifest(request.params.id);
       const format = row.format as DatasetFormat;
       const targets = exportTargets(format);
       if (!targets.includes(to)) {
@@ -231,22 +237,47 @@ const datasetRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
     },
   );
 
+  app.patch(
+    '/datasets/:id',
+    {
+      config: { access: access.write('dataset') },
+      bodyLimit: BODY_LIMIT.small,
+      schema: {
+        tags: ['datasets'],
+        summary: 'Rename a dataset, or make it public (everyone can see and use it) or private again',
+        params: IdParams,
+        body: Type.Object(
+          { name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), visibility: Type.Optional(VisibilitySchema) },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+        response: { 200: DatasetSchema, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const [row] = await db
+        .update(datasets)
+        .set({ ...request.body, updatedAt: new Date() })
+        .where(eq(datasets.id, request.params.id))
+        .returning();
+      if (!row) throw notFound('Dataset', request.params.id);
+      return datasetView(row, userOf(request).id, await ownerNames(db, [row]));
+    },
+  );
+
   app.delete(
     '/datasets/:id',
     {
+      config: { access: access.write('dataset') },
+      bodyLimit: BODY_LIMIT.small,
       schema: {
         tags: ['datasets'],
         summary: 'Delete one of your datasets and its files',
         params: IdParams,
-        response: { 204: Type.Null({ description: 'Deleted' }), ...errorResponses(401, 404) },
+        response: { 204: Type.Null({ description: 'Deleted' }), ...errorResponses(401, 403, 404) },
       },
     },
     async (request, reply) => {
-      const user = userOf(request);
-      const [row] = await db
-        .delete(datasets)
-        .where(and(eq(datasets.id, request.params.id), eq(datasets.ownerId, user.id)))
-        .returning();
+      const [row] = await db.delete(datasets).where(eq(datasets.id, request.params.id)).returning();
       if (!row) throw notFound('Dataset', request.params.id);
       // The row goes first: a failure below leaves orphan files, never a row without its files.
       await blobs.deletePrefix(row.blobPrefix.endsWith('/') ? row.blobPrefix : `${row.blobPrefix}/`);

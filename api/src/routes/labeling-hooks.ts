@@ -5,20 +5,21 @@
  * secret, checked in constant time; timestamps far from now are refused so a captured request
  * cannot be replayed later. A repeated delivery (same body) imports once.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { and, eq, sql } from 'drizzle-orm';
 import { parseLabelDelivery, type DeliveryFormat } from '@aip/datasets-spec';
 import { labelingDeliveries, labelingItems } from '@aip/platform';
 import type { AppDeps } from '../deps.ts';
+import { access, BODY_LIMIT } from '../access.ts';
+import { safeEqual } from '../auth.ts';
 import { ApiError, errorResponses } from '../errors.ts';
 import { completeJob, findJob, jobView, requireOpen, targetOf } from '../labeling-jobs.ts';
 import { originOf } from './labeling.ts';
 
 /** How far a delivery's timestamp may be from the server's clock. */
 export const REPLAY_WINDOW_S = 5 * 60;
-const MAX_BODY_BYTES = 64 * 1024 ** 2;
 const FORMATS: readonly DeliveryFormat[] = ['aip', 'coco', 'label-studio'];
 
 /** `sha256=<hex>` of `<timestamp>.<body>` under `secret`: what a sender puts in X-AIP-Signature. */
@@ -26,21 +27,17 @@ export function signDelivery(secret: string, timestamp: string, body: string | B
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex')}`;
 }
 
-function signatureMatches(expected: string, given: string): boolean {
-  const a = Buffer.from(expected);
-  const b = Buffer.from(given);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 const labelingHookRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
   const { db } = deps;
   // The signature covers the exact bytes sent: keep them, parse JSON only after checking it.
-  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: BODY_LIMIT.delivery }, (_request, body, done) => done(null, body));
 
   app.post(
     '/hooks/labeling/:jobId',
     {
-      bodyLimit: MAX_BODY_BYTES,
+      config: { access: access.anyone('an external tool proves itself with the HMAC signature of the job’s secret') },
+      bodyLimit: BODY_LIMIT.delivery,
       schema: {
         tags: ['labeling'],
         summary: "Deliver a labeling job's labels from an external tool (HMAC-signed; no token)",
@@ -63,7 +60,7 @@ const labelingHookRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps)
       const timestamp = String(request.headers['x-aip-timestamp'] ?? '');
       const signature = String(request.headers['x-aip-signature'] ?? '');
       if (!/^\d{1,12}$/.test(timestamp)) throw new ApiError(401, 'bad_timestamp', 'X-AIP-Timestamp must be the time of sending in unix seconds.');
-      if (!signatureMatches(signDelivery(job.webhookSecret, timestamp, raw), signature)) {
+      if (!safeEqual(signDelivery(job.webhookSecret, timestamp, raw), signature)) {
         throw new ApiError(401, 'bad_signature', 'X-AIP-Signature does not match the body signed with this job\'s secret: check the secret and sign "<timestamp>.<raw body>".');
       }
       const skew = Math.abs(Date.now() / 1000 - Number(timestamp));

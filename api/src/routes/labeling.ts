@@ -13,6 +13,7 @@ import { checkItemLabels, labelingCoco, labelStudioTasks, type ExportItem, type 
 import { datasets, labelingItems, labelingJobs, runs } from '@aip/platform';
 import type { AppDeps } from '../deps.ts';
 import { userOf } from '../auth.ts';
+import { access, BODY_LIMIT, ownedBy } from '../access.ts';
 import { ApiError, errorResponses, notFound } from '../errors.ts';
 import { IMAGE_TYPES } from '../image-types.ts';
 import { completeJob, findJob, ITEM_ORDER, itemView, jobView, requireOpen, targetOf } from '../labeling-jobs.ts';
@@ -76,9 +77,9 @@ export function originOf(request: FastifyRequest): string {
 const labelingRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
   const { db, blobs } = deps;
 
-  /** The user's job, and its item `itemId`. */
-  async function ownItem(request: FastifyRequest, jobId: string, itemId: string) {
-    const job = await findJob(db, jobId, userOf(request).id);
+  /** The job (checked by the access layer) and its item `itemId`. */
+  async function jobItem(jobId: string, itemId: string) {
+    const job = await findJob(db, jobId);
     const [item] = await db.select().from(labelingItems).where(and(eq(labelingItems.id, itemId), eq(labelingItems.jobId, job.id)));
     if (!item) throw notFound('Item', `${jobId}/${itemId}`);
     return { job, item };
@@ -87,6 +88,7 @@ const labelingRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => 
   app.get(
     '/labeling/jobs',
     {
+      config: { access: access.signedIn },
       schema: {
         tags: ['labeling'],
         summary: 'My labeling jobs, open ones first',
@@ -98,7 +100,7 @@ const labelingRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => 
         .select({ id: labelingJobs.id })
         .from(labelingJobs)
         .innerJoin(runs, eq(labelingJobs.runId, runs.id))
-        .where(eq(runs.ownerId, userOf(request).id))
+        .where(ownedBy(userOf(request), runs))
         .orderBy(sql`${labelingJobs.state} = 'open' desc`, desc(labelingJobs.createdAt))
         .limit(200);
       const items = [];
@@ -110,6 +112,7 @@ const labelingRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => 
   app.get(
     '/labeling/jobs/:jobId',
     {
+      config: { access: access.read('labelingJob', 'jobId') },
       schema: {
         tags: ['labeling'],
         summary: 'A labeling job: its task, classes, progress and webhook',
@@ -117,12 +120,13 @@ const labelingRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => 
         response: { 200: JobSchema, ...errorResponses(401, 404) },
       },
     },
-    async (request) => jobView(db, await findJob(db, request.params.jobId, userOf(request).id), originOf(request)),
+    async (request) => jobView(db, await findJob(db, request.params.jobId), originOf(request)),
   );
 
   app.get(
     '/labeling/jobs/:jobId/items',
     {
+      config: { access: access.read('labelingJob', 'jobId') },
       schema: {
         tags: ['labeling'],
         summary: "A labeling job's items, lowest confidence first",
@@ -136,7 +140,7 @@ const labelingRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => 
       },
     },
     async (request) => {
-      const job = await findJob(db, request.params.jobId, userOf(request).id);
+      const job = await findJob(db, request.params.jobId);
       const { filter = 'all', offset, limit } = request.query;
       const where = and(
         eq(labelingItems.jobId, job.id),
@@ -151,6 +155,8 @@ const labelingRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => 
   app.post(
     '/labeling/jobs/:jobId/claim',
     {
+      config: { access: access.write('labelingJob', 'jobId') },
+      bodyLimit: BODY_LIMIT.small,
       schema: {
         tags: ['labeling'],
         summary: 'Reserve unlabeled items to label (30 minutes), lowest confidence first; items the caller already holds come first',
@@ -161,7 +167,7 @@ const labelingRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => 
     },
     async (request) => {
       const user = userOf(request);
-      const job = await findJob(db, request.params.jobId, user.id);
+      const job = await findJob(db, request.params.jobId);
       requireOpen(job);
       const count = request.body?.count ?? 20;
       const now = new Date();
@@ -188,6 +194,8 @@ const labelingRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => 
   app.post(
     '/labeling/jobs/:jobId/release',
     {
+      config: { access: access.write('labelingJob', 'jobId') },
+      bodyLimit: BODY_LIMIT.small,
       schema: {
         tags: ['labeling'],
         summary: 'Give back the items the caller holds (leaving the labeler), so others can take them at once',
@@ -197,7 +205,7 @@ const labelingRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => 
     },
     async (request) => {
       const user = userOf(request);
-      const job = await findJob(db, request.params.jobId, user.id);
+      const job = await findJob(db, request.params.jobId);
       const released = await db
         .update(labelingItems)
         .set({ assignedTo: null, leaseUntil: null })
@@ -210,14 +218,17 @@ const labelingRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => 
   app.get(
     '/labeling/jobs/:jobId/items/:itemId',
     {
+      config: { access: access.read('labelingJob', 'jobId') },
       schema: { tags: ['labeling'], summary: 'One item of a labeling job', params: ItemParams, response: { 200: ItemSchema, ...errorResponses(401, 404) } },
     },
-    async (request) => itemView((await ownItem(request, request.params.jobId, request.params.itemId)).item),
+    async (request) => itemView((await jobItem(request.params.jobId, request.params.itemId)).item),
   );
 
   app.put(
     '/labeling/jobs/:jobId/items/:itemId',
     {
+      config: { access: access.write('labelingJob', 'jobId') },
+      bodyLimit: BODY_LIMIT.json,
       schema: {
         tags: ['labeling'],
         summary: "Save an item's labels (null: back to unlabeled)",
@@ -231,7 +242,7 @@ const labelingRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => 
     },
     async (request) => {
       const user = userOf(request);
-      const { job, item } = await ownItem(request, request.params.jobId, request.params.itemId);
+      const { job, item } = await jobItem(request.params.jobId, request.params.itemId);
       requireOpen(job);
       const now = new Date();
       if (item.assignedTo && item.assignedTo !== user.id && item.leaseUntil && item.leaseUntil > now) {
@@ -268,6 +279,7 @@ const labelingRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => 
   app.get(
     '/labeling/jobs/:jobId/items/:itemId/image',
     {
+      config: { access: access.read('labelingJob', 'jobId') },
       schema: {
         tags: ['labeling'],
         summary: "An item's image",
@@ -277,7 +289,7 @@ const labelingRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => 
       },
     },
     async (request, reply) => {
-      const { job, item } = await ownItem(request, request.params.jobId, request.params.itemId);
+      const { job, item } = await jobItem(request.params.jobId, request.params.itemId);
       const [dataset] = await db.select({ blobPrefix: datasets.blobPrefix }).from(datasets).where(eq(datasets.id, job.datasetId));
       if (!dataset) throw notFound('Dataset', job.datasetId);
       const type = IMAGE_TYPES[path.posix.extname(item.path).toLowerCase()] ?? 'application/octet-stream';
@@ -292,6 +304,8 @@ const labelingRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => 
   app.post(
     '/labeling/jobs/:jobId/complete',
     {
+      config: { access: access.write('labelingJob', 'jobId') },
+      bodyLimit: BODY_LIMIT.small,
       schema: {
         tags: ['labeling'],
         summary: 'Finish labeling: the stage trains on the labeled items',
@@ -302,16 +316,16 @@ const labelingRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => 
       },
     },
     async (request) => {
-      const owner = userOf(request).id;
-      const job = await findJob(db, request.params.jobId, owner);
+      const job = await findJob(db, request.params.jobId);
       await completeJob(db, deps.temporal, job, request.body?.force ?? false);
-      return jobView(db, await findJob(db, job.id, owner), originOf(request));
+      return jobView(db, await findJob(db, job.id), originOf(request));
     },
   );
 
   app.get(
     '/labeling/jobs/:jobId/export',
     {
+      config: { access: access.read('labelingJob', 'jobId') },
       schema: {
         tags: ['labeling'],
         summary: 'A labeling job for an external tool: Label Studio tasks (with pre-annotations) or COCO',
@@ -322,7 +336,7 @@ const labelingRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => 
       },
     },
     async (request, reply) => {
-      const job = await findJob(db, request.params.jobId, userOf(request).id);
+      const job = await findJob(db, request.params.jobId);
       const rows = await db.select().from(labelingItems).where(eq(labelingItems.jobId, job.id)).orderBy(...ITEM_ORDER);
       const items: ExportItem[] = rows.map((row) => ({
         id: row.id,

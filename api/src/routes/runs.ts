@@ -6,6 +6,7 @@ import { BlobNotFoundError, bundles, flowcharts, newId, ID_PREFIX, runs, stageRu
 import { FlowchartInvalidError, RUN_STATUSES, STAGE_STATES, compileFlowchart, type Plan } from '@aip/workflows';
 import type { AppDeps } from '../deps.ts';
 import { userOf } from '../auth.ts';
+import { access, BODY_LIMIT, ownedBy } from '../access.ts';
 import { ApiError, errorResponses, notFound } from '../errors.ts';
 import { flowchartContext } from '../flowchart-context.ts';
 import { stageViews } from '../run-stages.ts';
@@ -92,11 +93,9 @@ const runRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
   const { db, blobs } = deps;
   const workflows = workflowStarter(deps.temporal, deps.config.taskQueues);
 
-  const ownRun = async (userId: string, runId: string) => {
-    const [row] = await db
-      .select()
-      .from(runs)
-      .where(and(eq(runs.id, runId), eq(runs.ownerId, userId)));
+  /** The run the access layer has checked the caller may see or change. */
+  const runById = async (runId: string) => {
+    const [row] = await db.select().from(runs).where(eq(runs.id, runId));
     if (!row) throw notFound('Run', runId);
     return row;
   };
@@ -104,6 +103,8 @@ const runRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
   app.post(
     '/flowcharts/:id/runs',
     {
+      config: { access: access.write('flowchart') },
+      bodyLimit: BODY_LIMIT.small,
       schema: {
         tags: ['runs'],
         summary: 'Start training a flowchart (its current revision)',
@@ -111,16 +112,13 @@ const runRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
         params: IdParams,
         response: {
           201: Type.Object({ id: Type.String(), workflowId: Type.String() }),
-          ...errorResponses(400, 401, 404),
+          ...errorResponses(400, 401, 403, 404),
         },
       },
     },
     async (request, reply) => {
       const user = userOf(request);
-      const [flowchart] = await db
-        .select()
-        .from(flowcharts)
-        .where(and(eq(flowcharts.id, request.params.id), eq(flowcharts.ownerId, user.id)));
+      const [flowchart] = await db.select().from(flowcharts).where(eq(flowcharts.id, request.params.id));
       if (!flowchart) throw notFound('Flowchart', request.params.id);
 
       let plan;
@@ -162,6 +160,7 @@ const runRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
   app.get(
     '/runs',
     {
+      config: { access: access.signedIn },
       schema: {
         tags: ['runs'],
         summary: 'Your runs, newest first',
@@ -177,7 +176,7 @@ const runRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
         .from(runs)
         .leftJoin(flowcharts, eq(flowcharts.id, runs.flowchartId))
         .leftJoin(bundles, eq(bundles.runId, runs.id))
-        .where(and(eq(runs.ownerId, user.id), flowchartId ? eq(runs.flowchartId, flowchartId) : undefined))
+        .where(and(ownedBy(user, runs), flowchartId ? eq(runs.flowchartId, flowchartId) : undefined))
         .orderBy(desc(runs.createdAt));
       return rows.map((row) =>
         runSummary(
@@ -192,6 +191,7 @@ const runRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
   app.get(
     '/runs/:id',
     {
+      config: { access: access.read('run') },
       schema: {
         tags: ['runs'],
         summary: 'A run: status, stages (with progress and metrics) and its bundle',
@@ -200,7 +200,7 @@ const runRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
       },
     },
     async (request) => {
-      const run = await ownRun(userOf(request).id, request.params.id);
+      const run = await runById(request.params.id);
       const [stageRows, [bundle], [flowchart]] = await Promise.all([
         db.select().from(stageRuns).where(eq(stageRuns.runId, run.id)).orderBy(asc(stageRuns.startedAt)),
         db.select().from(bundles).where(eq(bundles.runId, run.id)),
@@ -218,6 +218,8 @@ const runRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
   app.post(
     '/runs/:id/cancel',
     {
+      config: { access: access.write('run') },
+      bodyLimit: BODY_LIMIT.small,
       schema: {
         tags: ['runs'],
         summary: 'Cancel a run (its stages stop at their next checkpoint)',
@@ -229,7 +231,7 @@ const runRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
       },
     },
     async (request, reply) => {
-      const run = await ownRun(userOf(request).id, request.params.id);
+      const run = await runById(request.params.id);
       if (TERMINAL.has(run.status)) {
         throw new ApiError(409, 'run_finished', `Run ${run.id} has already ${run.status === 'cancelled' ? 'been cancelled' : run.status}.`);
       }
@@ -243,6 +245,8 @@ const runRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
   app.post(
     '/runs/:id/stages/:nodeId/retry',
     {
+      config: { access: access.write('run') },
+      bodyLimit: BODY_LIMIT.small,
       schema: {
         tags: ['runs'],
         summary: 'Retry a failed stage of a run that waits for it (status `attention`)',
@@ -258,7 +262,7 @@ const runRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
     },
     async (request, reply) => {
       const { nodeId } = request.params;
-      const run = await ownRun(userOf(request).id, request.params.id);
+      const run = await runById(request.params.id);
       if (!(run.plan as Plan).stages.some((s) => s.nodeId === nodeId)) throw notFound('Stage', `${run.id}/${nodeId}`);
       if (TERMINAL.has(run.status)) {
         throw new ApiError(409, 'run_finished', `Run ${run.id} has already ${run.status === 'cancelled' ? 'been cancelled' : run.status}; start a new run.`);
@@ -276,6 +280,7 @@ const runRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
   app.get(
     '/runs/:id/bundle',
     {
+      config: { access: access.read('run') },
       schema: {
         tags: ['runs'],
         summary: 'Download the deployment bundle (zip) of a finished run',
@@ -288,7 +293,7 @@ const runRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
       },
     },
     async (request, reply) => {
-      const run = await ownRun(userOf(request).id, request.params.id);
+      const run = await runById(request.params.id);
       const [bundle] = await db.select().from(bundles).where(eq(bundles.runId, run.id));
       const missing = () =>
         new ApiError(
@@ -315,6 +320,7 @@ const runRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
   app.get(
     '/runs/:id/stages/:nodeId/log',
     {
+      config: { access: access.read('run') },
       schema: {
         tags: ['runs'],
         summary: "A stage's training log (the trainer's output, progress events included)",
@@ -327,7 +333,7 @@ const runRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
       },
     },
     async (request, reply) => {
-      const run = await ownRun(userOf(request).id, request.params.id);
+      const run = await runById(request.params.id);
       const [stage] = await db
         .select()
         .from(stageRuns)

@@ -7,7 +7,7 @@ import { Type } from 'typebox';
 import { and, eq } from 'drizzle-orm';
 import { BlobNotFoundError, runs, stageRuns } from '@aip/platform';
 import type { AppDeps } from '../deps.ts';
-import { userOf } from '../auth.ts';
+import { access } from '../access.ts';
 import { ApiError, errorResponses, notFound } from '../errors.ts';
 import { Json } from '../views.ts';
 
@@ -28,6 +28,7 @@ const stageRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
   app.get(
     '/runs/:id/stages/:nodeId/samples',
     {
+      config: { access: access.read('run') },
       schema: {
         tags: ['runs'],
         summary: "Sample predictions of a stage's model on held-out images, with their ground truth",
@@ -41,7 +42,7 @@ const stageRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
         .select({ datasetId: stageRuns.datasetId })
         .from(stageRuns)
         .innerJoin(runs, eq(stageRuns.runId, runs.id))
-        .where(and(eq(runs.id, id), eq(runs.ownerId, userOf(request).id), eq(stageRuns.nodeId, nodeId)));
+        .where(and(eq(runs.id, id), eq(stageRuns.nodeId, nodeId)));
       if (!stage) throw notFound('Stage', `${id}/${nodeId}`);
       const missing = () =>
         new ApiError(404, 'samples_not_ready', `Stage "${nodeId}" of run ${id} has no sample predictions yet: they come with its evaluation.`);
