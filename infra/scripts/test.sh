@@ -2,6 +2,9 @@
 # The whole test run (`npm test`, CI's `.ci/run`): set-up, then Temporal (headless), PostgreSQL and
 # SeaweedFS on fixed test ports with throwaway data, then the suites in order:
 #   tsc      npx tsc -p tsconfig.json --noEmit
+#   audit    bash infra/scripts/audit.sh                (npm audit and pip-audit: known advisories in the
+#                                                       pinned dependencies; skipped with a warning when the
+#                                                       advisory services are unreachable, see its header)
 #   ruff     ruff check trainer
 #   pytest   python -m pytest trainer/tests -q
 #   vitest   npx vitest run --project unit [ARGS...]   (every component's TS tests)
@@ -35,7 +38,7 @@ done
 if ((${#vitest_args[@]} > 0)); then
   suites="${AIP_TEST_SUITES:-vitest}"
 else
-  suites="${AIP_TEST_SUITES:-tsc,ruff,pytest,vitest,e2e}"
+  suites="${AIP_TEST_SUITES:-tsc,audit,ruff,pytest,vitest,e2e}"
 fi
 if ((services_only)); then suites=""; fi
 
@@ -101,6 +104,7 @@ run_suite() {
 }
 
 wants tsc && run_suite tsc npx tsc -p tsconfig.json --noEmit
+wants audit && run_suite audit bash infra/scripts/audit.sh
 wants ruff && run_suite ruff "$AIP_VENV/bin/ruff" check trainer
 wants pytest && run_suite pytest "$AIP_PYTHON" -m pytest trainer/tests -q
 if ((${#vitest_args[@]} > 0)); then
@@ -112,7 +116,7 @@ fi
 
 aip_log "summary:"
 for line in "${summary[@]}"; do aip_log "  $line"; done
-((${#summary[@]} > 0)) || aip_die "no suite selected (AIP_TEST_SUITES=$suites; known: tsc,ruff,pytest,vitest,e2e)"
+((${#summary[@]} > 0)) || aip_die "no suite selected (AIP_TEST_SUITES=$suites; known: tsc,audit,ruff,pytest,vitest,e2e)"
 # The closing line in the plain form CI systems read: suites passed and failed.
 failures="$(printf '%s\n' "${summary[@]}" | grep -c '^FAIL' || true)"
 echo "suites: $((${#summary[@]} - failures)) passed, $failures failed"
