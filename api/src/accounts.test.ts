@@ -69,15 +69,27 @@ describe('accounts, sessions and tokens (PGlite, Temporal dev server)', () => {
 
     const me = await h.app.inject({ url: '/api/me', headers: { cookie: `aip_session=${secret}` } });
     expect(json(me)).toMatchObject({ id: user.id, via: 'session', csrfToken: json(res).csrfToken });
-    // Over https the cookie is Secure too.
-    const secure = await h.app.inject({
-      method: 'POST',
-      url: '/api/auth/login',
-      headers: { 'x-forwarded-proto': 'https' },
-      payload: { email: user.email, password: user.password },
-      remoteAddress: '10.0.0.9',
+    // Plain http (a LAN install): no Secure flag, or the browser would drop the cookie.
+    expect(header).not.toMatch(/Secure/);
+  });
+
+  it('marks the session cookie Secure over https, told by a trusted proxy only', async () => {
+    const user = await addUser(h.db);
+    const behindProxy = buildApp({
+      config: { heartbeatTimeoutMs: 1000, temporal: { namespace: 'default', uiUrl: undefined }, taskQueues: { orchestration: 'x', gpu: 'y' }, trustProxy: ['127.0.0.1'] },
+      db: h.db,
+      blobs: h.blobs,
+      temporal: h.temporal,
     });
-    expect(secure.statusCode).toBe(200);
+    try {
+      const login = (app: typeof behindProxy) =>
+        app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'x-forwarded-proto': 'https' }, payload: { email: user.email, password: user.password } });
+      expect(String((await login(behindProxy)).headers['set-cookie'])).toMatch(/; Secure/);
+      // Without a trusted proxy anyone could claim https: the header is ignored.
+      expect(String((await login(h.app)).headers['set-cookie'])).not.toMatch(/Secure/);
+    } finally {
+      await behindProxy.close();
+    }
   });
 
   it('refuses cookie-authenticated writes without the CSRF token or from another origin; tokens need neither', async () => {

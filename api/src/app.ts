@@ -49,7 +49,7 @@ export const LOG_REDACT_PATHS = [
   'body.secret',
 ];
 
-function createInstance(logger: AppDeps['logger']) {
+function createInstance(logger: AppDeps['logger'], trustProxy: AppDeps['config']['trustProxy']) {
   const logging =
     logger === undefined || logger === false
       ? false
@@ -60,6 +60,9 @@ function createInstance(logger: AppDeps['logger']) {
         };
   return Fastify({
     logger: logging,
+    // Behind a proxy: the client's address (rate limits) and scheme (Secure cookies) from X-Forwarded-*.
+    // A hop count becomes Fastify's own rule for it: trust the nearest `n` hops.
+    trustProxy: typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : (trustProxy ?? false),
     // `/api/datasets/` answers like `/api/datasets`.
     routerOptions: { ignoreTrailingSlash: true },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
@@ -75,7 +78,7 @@ function createInstance(logger: AppDeps['logger']) {
 }
 
 export function buildApp(deps: AppDeps): FastifyInstance {
-  const app = createInstance(deps.logger);
+  const app = createInstance(deps.logger, deps.config.trustProxy);
   installErrorHandling(app);
   installSecurityHeaders(app, deps.webRoot);
 

@@ -8,6 +8,8 @@ export type ApiConfig = Pick<AipConfig, 'heartbeatTimeoutMs' | 'taskQueues'> & {
   temporal: Pick<AipConfig['temporal'], 'namespace' | 'uiUrl'>;
   /** Largest accepted dataset upload in bytes (default 4 GiB). */
   uploadMaxBytes?: number;
+  /** Which proxies' X-Forwarded-* headers to believe (default none); AipConfig's `trustProxy`. */
+  trustProxy?: AipConfig['trustProxy'];
 };
 
 export interface AppDeps {

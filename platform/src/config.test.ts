@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       workDir: '/srv/app/.aip/work',
       token: undefined,
       adminPassword: undefined,
+      trustProxy: false,
       heartbeatTimeoutMs: 60_000,
       taskQueues: { orchestration: 'aip-orchestration', gpu: 'aip-gpu' },
       trainingSlots: 1,
@@ -95,6 +96,13 @@ describe('loadConfig', () => {
   it('refuses a short AIP_ADMIN_PASSWORD without repeating it', () => {
     expect(() => loadConfig({ AIP_ADMIN_PASSWORD: 'hunter2' })).toThrow(/AIP_ADMIN_PASSWORD is invalid: expected at least 10 characters/);
     expect(() => loadConfig({ AIP_ADMIN_PASSWORD: 'hunter2' })).not.toThrow(/hunter2/);
+  });
+
+  it('reads which proxies to trust', () => {
+    expect(loadConfig({ AIP_TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ AIP_TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ AIP_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    expect(() => loadConfig({ AIP_TRUST_PROXY: 'the load balancer' })).toThrow(/AIP_TRUST_PROXY="the load balancer" is invalid/);
   });
 
   it('treats empty variables as unset', () => {

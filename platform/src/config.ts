@@ -42,6 +42,12 @@ export interface AipConfig {
    * in AIP_HOME/initial-admin-password). Ignored once the admin has a password.
    */
   adminPassword: string | undefined;
+  /**
+   * AIP_TRUST_PROXY: the reverse proxies in front of the API whose X-Forwarded-* headers count
+   * (client address for rate limits, https for Secure cookies): `true` (any), a number of hops, or
+   * a comma-separated list of addresses/CIDRs. Unset: none, the connection's own address counts.
+   */
+  trustProxy: boolean | number | string[];
   /** AIP_HEARTBEAT_TIMEOUT_MS: activity heartbeat timeout. */
   heartbeatTimeoutMs: number;
   /**
@@ -115,6 +121,18 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     problems.push('AIP_ADMIN_PASSWORD is invalid: expected at least 10 characters');
   }
 
+  const proxies = (raw: string | undefined): boolean | number | string[] => {
+    if (raw === undefined || ['false', '0', 'no'].includes(raw.toLowerCase())) return false;
+    if (['true', 'yes'].includes(raw.toLowerCase())) return true;
+    if (/^\d+$/.test(raw)) return Number(raw);
+    const list = raw.split(',').map((part) => part.trim()).filter(Boolean);
+    if (list.length === 0 || !list.every((part) => /^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(part))) {
+      bad('AIP_TRUST_PROXY', raw, 'true, false, a number of proxy hops, or comma-separated IP addresses/CIDRs');
+      return false;
+    }
+    return list;
+  };
+
   const cwd = options.cwd ?? process.cwd();
   const home = path.resolve(cwd, read('AIP_HOME') ?? '.aip');
   const port = integer('AIP_PORT', 8080, 1, 65535);
@@ -177,6 +195,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     workDir: path.resolve(cwd, read('AIP_WORK_DIR') ?? path.join(home, 'work')),
     token: read('AIP_TOKEN'),
     adminPassword,
+    trustProxy: proxies(read('AIP_TRUST_PROXY')),
     heartbeatTimeoutMs: integer('AIP_HEARTBEAT_TIMEOUT_MS', 60_000, 1000, 24 * 3600 * 1000),
     taskQueues: {
       orchestration: queueName('AIP_ORCHESTRATION_QUEUE', 'aip-orchestration'),
