@@ -1,7 +1,7 @@
 /**
- * What the browser tests do again and again: a ready dataset made through the API (labeled, or a zip
- * of unlabeled images), and the editor gestures of a user (dragging a connection between two boxes,
- * typing classes into the side panel).
+ * What the browser tests do again and again: signing in through the form, a ready dataset made
+ * through the API (labeled, or a zip of unlabeled images), and the editor gestures of a user
+ * (dragging a connection between two boxes, typing classes into the side panel).
  */
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -11,6 +11,25 @@ import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import yazl from 'yazl';
 import { drawShapeImages, writeDetectionZip, type EmbeddedPlatform, type ShapeImage } from '@aip/infra/testing';
+
+/**
+ * Signs in through the sign-in form as a person would (the session is the cookie the server sets)
+ * and waits until the app has left the sign-in page and shows who is signed in.
+ */
+export async function signIn(page: Page, base: string, email: string, password: string): Promise<void> {
+  await page.goto(`${base}/signin`);
+  await page.fill('#email', email);
+  await page.fill('#password', password);
+  await page.click('[data-testid=signin-form] button[type=submit]');
+  await page.waitForURL((url) => url.pathname !== '/signin');
+  await page.getByTestId('user').waitFor();
+}
+
+/** Signs in as the platform's first administrator (admin@localhost, the generated first password). */
+export async function signInAsAdmin(page: Page, platform: EmbeddedPlatform): Promise<void> {
+  expect(platform.adminPassword, 'the platform left no initial-admin-password').not.toBe('');
+  await signIn(page, platform.base, platform.adminEmail, platform.adminPassword);
+}
 
 /** A ready detection dataset of `images` shapes, uploaded through the API (the UI upload is the datasets test's job). */
 export async function readyDataset(platform: EmbeddedPlatform, options: { images: number; seed: number; name?: string }): Promise<string> {

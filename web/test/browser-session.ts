@@ -17,6 +17,13 @@ export interface BrowserSession {
   page: Page;
   /** Saves a full-page screenshot as web/test-artifacts/<name>.png. */
   shot(name: string): Promise<Buffer>;
+  /** What Chromium refused under the server's Content-Security-Policy; close() fails when any. */
+  cspViolations: string[];
+  /**
+   * A page in a browser context of its own (its own cookies: a second user signed in beside the
+   * first), watched for CSP violations like the first; closed with the session.
+   */
+  newPage(options: { locale: string; viewport: { width: number; height: number } }): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -33,17 +40,31 @@ export async function openBrowserSession(options: {
       // Without the background-networking flags Chromium keeps dialling hosts this machine cannot reach.
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     });
-    const context = await browser.newContext(options);
-    const page = await context.newPage();
-    page.setDefaultTimeout(30_000);
+    // A script, style or image the policy (api/src/security-headers.ts) blocks shows as a console error.
+    const cspViolations: string[] = [];
     const opened = browser;
+    const newPage = async (contextOptions: { locale: string; viewport: { width: number; height: number } }) => {
+      const context = await opened.newContext(contextOptions);
+      const created = await context.newPage();
+      created.setDefaultTimeout(30_000);
+      created.on('console', (message) => {
+        if (message.type() === 'error' && message.text().includes('Content Security Policy')) cspViolations.push(message.text());
+      });
+      return created;
+    };
+    const page = await newPage(options);
     return {
       platform,
       page,
       shot: (name) => page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true }),
+      cspViolations,
+      newPage,
       async close() {
         await opened.close();
         await platform.stop();
+        if (cspViolations.length > 0) {
+          throw new Error(`the pages broke the server's Content-Security-Policy:\n${cspViolations.join('\n')}`);
+        }
       },
     };
   } catch (error) {

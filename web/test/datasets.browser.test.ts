@@ -1,8 +1,8 @@
 /**
  * The web app in a real browser (Debian's Chromium through playwright-core) against the whole
  * platform: sign in, switch language, upload a detection zip with a visible byte progress, see it
- * validated and its class histogram, upload a broken zip and read its report, delete, and a 401
- * sending the user back to sign-in. Screenshots of each step go to web/test-artifacts/.
+ * validated and its class histogram, upload a broken zip and read its report, delete, and an ended
+ * session's 401 sending the user back to sign-in. Screenshots of each step go to web/test-artifacts/.
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -29,7 +29,7 @@ describe('web app in Chromium (Temporal dev server, embedded platform on PGlite)
   const shot = (name: string) => session!.shot(name);
 
   it('signs in, switches language, uploads, validates, shows stats, reports a broken zip and deletes', async () => {
-    const { base, token, home } = platform!;
+    const { base, home, adminEmail, adminPassword } = platform!;
 
     // Sign-in, in Chinese by default; the language switch changes the visible text.
     await page.goto(`${base}/datasets`);
@@ -38,11 +38,14 @@ describe('web app in Chromium (Temporal dev server, embedded platform on PGlite)
     await shot('01-signin-zh');
     await page.getByTestId('language').selectOption('en');
     await expect.poll(() => page.locator('h1').textContent()).toBe('Sign in to AIP');
-    await page.fill('#token', 'not-the-token-at-all');
+    // A first-time operator is told where the admin's first password is.
+    expect(await page.getByTestId('first-start-hint').textContent()).toContain('initial-admin-password');
+    await page.fill('#email', adminEmail);
+    await page.fill('#password', 'not-the-password-at-all');
     await page.click('button[type=submit]');
-    await page.getByText('The server did not accept this token').waitFor();
+    await page.getByText('Wrong email or password.').waitFor();
     await shot('02-signin-rejected-en');
-    await page.fill('#token', token);
+    await page.fill('#password', adminPassword);
     await page.click('button[type=submit]');
     await page.waitForURL(`${base}/datasets`);
     await page.getByTestId('empty-datasets').waitFor();
@@ -110,11 +113,17 @@ describe('web app in Chromium (Temporal dev server, embedded platform on PGlite)
     await expect.poll(() => page.locator('h1').textContent()).toBe('数据集');
     await shot('09-datasets-zh');
 
-    // A token the server no longer accepts: any call's 401 returns to sign-in.
-    await page.evaluate(() => localStorage.setItem('aip.token', 'revoked-token-0000'));
-    await page.reload();
+    // The session ends (here: its cookie no longer names a session): the next call's 401 returns
+    // to sign-in, which says why, and signing in again returns to the page the user was going to.
+    await page.context().addCookies([{ name: 'aip_session', value: 'ended-session-0000000000000000', url: base }]);
+    await page.locator('nav a[href="/flowcharts"]').click();
     await page.waitForURL(`${base}/signin`);
     await page.getByText('登录已失效').waitFor();
     await shot('10-session-expired');
+    await page.fill('#email', adminEmail);
+    await page.fill('#password', adminPassword);
+    await page.click('button[type=submit]');
+    await page.waitForURL(`${base}/flowcharts`);
+    expect(await page.evaluate(() => JSON.stringify(localStorage))).not.toContain(adminPassword);
   }, 240_000);
 });

@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedPlatform } from '@aip/infra/testing';
-import { addClasses, connect, readyDataset } from './browser-actions.ts';
+import { addClasses, connect, readyDataset, signInAsAdmin } from './browser-actions.ts';
 import { openBrowserSession, type BrowserSession } from './browser-session.ts';
 
 describe('flowchart editor in Chromium (Temporal dev server, embedded platform on PGlite)', () => {
@@ -31,13 +31,10 @@ describe('flowchart editor in Chromium (Temporal dev server, embedded platform o
   const shot = (name: string) => session!.shot(`flowchart-${name}`);
 
   it('builds dataset → detection → classification, refuses a loop, validates live, saves and reloads', async () => {
-    const { base, token } = platform!;
+    const { base } = platform!;
     const datasetId = await readyDataset(platform!, { images: 8, seed: 3 });
 
-    await page.goto(`${base}/signin`);
-    await page.fill('#token', token);
-    await page.click('button[type=submit]');
-    await page.waitForURL(`${base}/datasets`);
+    await signInAsAdmin(page, platform!);
     await page.goto(`${base}/flowcharts`);
     await page.getByTestId('empty-flowcharts').waitFor();
     expect(await page.getByTestId('empty-flowcharts').textContent()).toContain('A flowchart describes what to train');

@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { drawShapeImages, PlatformApi, type EmbeddedPlatform } from '@aip/infra/testing';
-import { writeUnlabeledZip } from './browser-actions.ts';
+import { signInAsAdmin, writeUnlabeledZip } from './browser-actions.ts';
 import { openBrowserSession, type BrowserSession } from './browser-session.ts';
 
 const IMAGES = 6;
@@ -48,10 +48,7 @@ describe('box and polygon labelers in Chromium (Temporal dev server, embedded pl
     // (Not uploadReady: expect.poll is for tests, not for their set-up.)
     datasetId = (await api.uploadDataset(zip, { name: 'photos', format: 'unlabeled' })).id;
 
-    await page.goto(`${platform.base}/signin`);
-    await page.fill('#token', platform.token);
-    await page.click('button[type=submit]');
-    await page.waitForURL(`${platform.base}/datasets`);
+    await signInAsAdmin(page, platform);
   });
 
   afterAll(async () => {

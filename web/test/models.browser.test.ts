@@ -1,7 +1,7 @@
 /**
  * The dataset gallery and the models page in a real browser (Debian's Chromium through
  * playwright-core) against the whole platform: a ready detection dataset's images, fetched with the
- * session's token, with their boxes drawn where the manifest puts them; the split filter and "show
+ * session cookie, with their boxes drawn where the manifest puts them; the split filter and "show
  * more"; the models page's first-time empty state (a model only comes from a finished run, which the
  * whole-flow test covers); the dataset's download as YOLO. Screenshots go to web/test-artifacts/models-*.png.
  */
@@ -15,7 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import { extractZip } from '@aip/datasets-spec';
 import { drawShapeImages, type EmbeddedPlatform } from '@aip/infra/testing';
-import { readyDataset, uploadReady } from './browser-actions.ts';
+import { readyDataset, signInAsAdmin, uploadReady } from './browser-actions.ts';
 import { openBrowserSession, type BrowserSession } from './browser-session.ts';
 import { webRoot } from './web-build.ts';
 
@@ -43,7 +43,7 @@ describe('dataset gallery and models page in Chromium (Temporal dev server, embe
 
   const shot = (name: string) => session!.shot(`models-${name}`);
 
-  /** Every image shown in the gallery has been fetched with the token and decoded. */
+  /** Every image shown in the gallery has been fetched with the session cookie and decoded. */
   const loadedImages = () =>
     page.$$eval('[data-testid=dataset-gallery] [data-testid=annotated-image] img', (images) =>
       images.filter((image) => (image as HTMLImageElement).complete && (image as HTMLImageElement).naturalWidth > 0).length,
@@ -59,10 +59,7 @@ describe('dataset gallery and models page in Chromium (Temporal dev server, embe
     };
     expect(all.total).toBe(IMAGES);
 
-    await page.goto(`${base}/signin`);
-    await page.fill('#token', token);
-    await page.click('button[type=submit]');
-    await page.waitForURL(`${base}/datasets`);
+    await signInAsAdmin(page, platform!);
     await page.goto(`${base}/datasets/${datasetId}`);
     await page.getByTestId('dataset-gallery').waitFor();
     await expect.poll(() => page.getByTestId('gallery-count').textContent()).toBe(`Showing 24 of ${IMAGES} images`);

@@ -14,7 +14,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drawShapeImages, writeDetectionZip, type EmbeddedPlatform } from '@aip/infra/testing';
 import { en } from '../src/lib/i18n/en.ts';
-import { addClasses, connect } from './browser-actions.ts';
+import { addClasses, connect, signInAsAdmin } from './browser-actions.ts';
 import { openBrowserSession, type BrowserSession } from './browser-session.ts';
 
 /** Enough shapes for the detector to find objects to crop for its classifiers, few enough to train fast. */
@@ -43,11 +43,7 @@ describe('the whole product in Chromium (Temporal dev server, embedded platform 
   it('uploads, builds, runs, watches, inspects and downloads', async () => {
     const { base, token, home } = platform!;
 
-    await page.goto(`${base}/signin`);
-    await page.fill('#token', token);
-    await page.click('button[type=submit]');
-    await page.waitForURL(`${base}/datasets`);
-    await page.getByTestId('user').waitFor();
+    await signInAsAdmin(page, platform!);
 
     // Upload through the page and watch the server accept it.
     const zip = path.join(home, 'shapes.zip');
@@ -193,7 +189,7 @@ describe('the whole product in Chromium (Temporal dev server, embedded platform 
 
     // Words that are the user's data (names, classes, ids) or names of things (AIP, ONNX, Temporal …).
     const allowed = new Set(
-      ['AIP', 'AI', 'ONNX', 'Temporal', 'UI', 'POST', 'HTTP', 'English', 'Esc', 'KB', 'MB', 'GB', 'aip', 'AP', 'mAP', 'F1', 'Macro', 'Docker', 'Node', 'js', 'zip', 'deploy', 'sh', 'macOS', 'sha256', 'JSON', 'COCO', 'YOLO', 'tiny_det', 'tiny_cnn'].map((w) =>
+      ['AIP', 'AI', 'API', 'ONNX', 'Temporal', 'UI', 'POST', 'HTTP', 'English', 'Esc', 'KB', 'MB', 'GB', 'aip', 'AP', 'mAP', 'F1', 'Macro', 'Docker', 'Node', 'js', 'zip', 'deploy', 'sh', 'macOS', 'sha256', 'JSON', 'COCO', 'YOLO', 'tiny_det', 'tiny_cnn'].map((w) =>
         w.toLowerCase(),
       ),
     );
@@ -204,6 +200,10 @@ describe('the whole product in Chromium (Temporal dev server, embedded platform 
       ['/api/datasets', '/api/models', '/api/runs', '/api/flowcharts', '/api/me'].map(json),
     );
     for (const value of [me.name, me.email]) allow(value);
+    // The account and admin pages show the names of API tokens and of users: data too.
+    const [tokens, users] = await Promise.all(['/api/me/tokens', '/api/admin/users'].map(json));
+    for (const apiToken of tokens as { name: string }[]) allow(apiToken.name);
+    for (const user of users as { name: string; email: string }[]) [user.name, user.email].forEach(allow);
     // Image file names are the user's data too.
     const samples = await json(`/api/datasets/${made.datasetId}/samples?limit=200`);
     for (const sample of samples.items as { path: string }[]) allow(sample.path);
@@ -229,6 +229,8 @@ describe('the whole product in Chromium (Temporal dev server, embedded platform 
       ['stage-classifier', `/runs/${made.runId}/stages/stage-2`],
       ['models', '/models'],
       ['bundles', '/bundles'],
+      ['account', '/account'],
+      ['admin', '/admin'],
       // Last: the sign-in page, once signed out.
       ['signin', '/signin'],
     ];
@@ -262,7 +264,7 @@ describe('the whole product in Chromium (Temporal dev server, embedded platform 
 
     for (const [name, url] of pages) {
       expect(url, 'the whole-flow test made nothing to look at').not.toMatch(/\/$|\/\//);
-      if (name === 'signin') await page.evaluate(() => localStorage.removeItem('aip.token'));
+      if (name === 'signin') await page.context().clearCookies();
       await page.goto(`${base}${url}`);
       await page.getByTestId('language').selectOption('en');
       await settle();

@@ -256,7 +256,8 @@ const datasetRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
     async (request) => {
       const [row] = await db
         .update(datasets)
-        .set({ ...request.body, updatedAt: new Date() })
+        // Sharing is not an edit: only a rename moves it up the "recently changed" order.
+        .set({ ...request.body, ...(request.body.name !== undefined ? { updatedAt: new Date() } : {}) })
         .where(eq(datasets.id, request.params.id))
         .returning();
       if (!row) throw notFound('Dataset', request.params.id);

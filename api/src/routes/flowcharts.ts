@@ -157,7 +157,8 @@ const flowchartRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }) 
     async (request) => {
       const [row] = await db
         .update(flowcharts)
-        .set({ ...request.body, updatedAt: new Date() })
+        // Sharing is not an edit: only a rename moves it up the "recently changed" order.
+        .set({ ...request.body, ...(request.body.name !== undefined ? { updatedAt: new Date() } : {}) })
         .where(eq(flowcharts.id, request.params.id))
         .returning();
       if (!row) throw notFound('Flowchart', request.params.id);

@@ -4,16 +4,25 @@
  * on a free port, with task queues of its own.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../paths.ts';
 import { freePort } from './free-port.ts';
 
+/** The administrator every fresh platform starts with (api/src/auth.ts). */
+const ADMIN_EMAIL = 'admin@localhost';
+
 export interface EmbeddedPlatform {
   base: string;
   port: number;
+  /** The admin's API token (AIP_HOME/token), for calls as the admin with `Authorization: Bearer`. */
   token: string;
+  /** The admin's sign-in for the web app: admin@localhost … */
+  adminEmail: string;
+  /** … and the first password the platform generated (AIP_HOME/initial-admin-password); '' once changed. */
+  adminPassword: string;
   home: string;
   /** Its task queues: start another process on the same home and queues to restart it. */
   queues: { orchestration: string; gpu: string };
@@ -46,6 +55,7 @@ export async function startEmbeddedPlatform(restart?: Pick<EmbeddedPlatform, 'ho
       DATABASE_URL: '',
       BLOB_URL: '',
       AIP_TOKEN: '',
+      AIP_ADMIN_PASSWORD: '',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -68,7 +78,19 @@ export async function startEmbeddedPlatform(restart?: Pick<EmbeddedPlatform, 'ho
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     const token = (await readFile(path.join(home, 'token'), 'utf8')).trim();
-    return { base: `http://127.0.0.1:${port}`, port, token, home, queues, output: () => output, stop };
+    const passwordFile = path.join(home, 'initial-admin-password');
+    const adminPassword = existsSync(passwordFile) ? (await readFile(passwordFile, 'utf8')).trim() : '';
+    return {
+      base: `http://127.0.0.1:${port}`,
+      port,
+      token,
+      adminEmail: ADMIN_EMAIL,
+      adminPassword,
+      home,
+      queues,
+      output: () => output,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -1,37 +1,61 @@
 /**
- * The typed client of the AIP API (openapi-fetch over the generated `paths`). Every call carries the
- * session's token; a 401 anywhere signs out and returns to the sign-in page.
+ * The typed client of the AIP API (openapi-fetch over the generated `paths`). The browser sends the
+ * session cookie with every same-origin call by itself; requests that change something carry the
+ * session's CSRF token, and a 401 anywhere ends the session (the app returns to sign-in).
  */
 import createClient, { type Middleware } from 'openapi-fetch';
-import { goto } from '$app/navigation';
 import { session } from '../stores/session.svelte.ts';
+import { returnPathOf } from '../utilities/auth-paths.ts';
 import { ApiFailure } from './api-failure.ts';
 import type { components, paths } from './api-types.ts';
 
 export type Dataset = paths['/api/datasets/{id}']['get']['responses'][200]['content']['application/json'];
 export type ErrorBody = components['schemas']['Error'];
 
-const auth: Middleware = {
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The headers a request of `method` needs besides the cookie: the CSRF token for a change. */
+export function sessionHeaders(method: string): Record<string, string> {
+  return !SAFE_METHODS.has(method.toUpperCase()) && session.csrfToken ? { 'x-csrf-token': session.csrfToken } : {};
+}
+
+let refreshSession: () => void = () => undefined;
+
+/**
+ * What to do when the server refuses this page's CSRF token: the browser's cookie now belongs to
+ * another session (signed in again in another tab), so the page asks who it is (me.svelte.ts).
+ */
+export function onStaleSession(refresh: () => void): void {
+  refreshSession = refresh;
+}
+
+const sessionMiddleware: Middleware = {
   onRequest({ request }) {
-    if (session.token && !request.headers.has('authorization')) {
-      request.headers.set('authorization', `Bearer ${session.token}`);
-    }
+    for (const [name, value] of Object.entries(sessionHeaders(request.method))) request.headers.set(name, value);
     return request;
   },
-  onResponse({ response }) {
+  async onResponse({ response }) {
     if (response.status === 401) expireSession();
+    if (response.status === 403 && session.signedIn) {
+      const body = (await response.clone().json().catch(() => null)) as { error?: { code?: unknown } } | null;
+      if (body?.error?.code === 'csrf_failed') refreshSession();
+    }
     return response;
   },
 };
 
-export const api = createClient<paths>({ baseUrl: '' });
-api.use(auth);
+export const api = createClient<paths>({ baseUrl: '', credentials: 'same-origin' });
+api.use(sessionMiddleware);
 
-/** A 401 from any call: the token is gone or wrong, so back to the sign-in page. */
+/**
+ * A 401 from any call: the session ended (signed out elsewhere, disabled, expired) or there was
+ * none. The app shell then shows the sign-in page — with the "session ended" notice when this tab
+ * was signed in — and signing in returns to the page the user was on.
+ */
 export function expireSession(): void {
-  if (!session.signedIn) return;
-  session.signOut(true);
-  void goto('/signin');
+  if (session.status === 'signedOut') return;
+  session.returnTo = returnPathOf(window.location);
+  session.signOut(session.signedIn);
 }
 
 /**
@@ -47,18 +71,4 @@ export async function call<T>(request: Promise<{ data?: T; error?: unknown; resp
   }
   if (!result.response.ok) throw ApiFailure.fromBody(result.response.status, result.error);
   return result.data as T;
-}
-
-/** Checks a token without keeping it (the sign-in page): true when the API accepts it. */
-export async function tokenAccepted(token: string): Promise<boolean> {
-  const result = await call(
-    api.GET('/api/datasets', { headers: { authorization: `Bearer ${token}` } }),
-  ).then(
-    () => true,
-    (failure: unknown) => {
-      if (failure instanceof ApiFailure && failure.status === 401) return false;
-      throw failure;
-    },
-  );
-  return result;
 }

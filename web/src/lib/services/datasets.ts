@@ -1,16 +1,21 @@
 /** Dataset calls: list, one, delete through the typed client; the upload through XMLHttpRequest. */
-import { api, call, expireSession, type Dataset } from './api.ts';
+import { api, call, expireSession, sessionHeaders, type Dataset } from './api.ts';
 import { ApiFailure } from './api-failure.ts';
-import { session } from '../stores/session.svelte.ts';
+import type { Scope, Visibility } from '../utilities/sharing.ts';
 
 export type { Dataset };
 export type DatasetStatus = Dataset['status'];
 
-export const listDatasets = () => call(api.GET('/api/datasets'));
+/** `scope` (default all): the caller's datasets, the public ones, or both. */
+export const listDatasets = (scope?: Scope) => call(api.GET('/api/datasets', { params: { query: scope ? { scope } : {} } }));
 
 export const getDataset = (id: string) => call(api.GET('/api/datasets/{id}', { params: { path: { id } } }));
 
 export const deleteDataset = (id: string) => call(api.DELETE('/api/datasets/{id}', { params: { path: { id } } }));
+
+/** Rename a dataset or change who sees it (its owner only). */
+export const updateDataset = (id: string, patch: { name?: string; visibility?: Visibility }) =>
+  call(api.PATCH('/api/datasets/{id}', { params: { path: { id } }, body: patch }));
 
 /** Done checking: the ingest workflow accepted or refused the upload. */
 export const isSettled = (status: DatasetStatus) => status === 'ready' || status === 'invalid';
@@ -39,7 +44,7 @@ export function uploadDataset(
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', '/api/datasets');
-    if (session.token) xhr.setRequestHeader('authorization', `Bearer ${session.token}`);
+    for (const [header, value] of Object.entries(sessionHeaders('POST'))) xhr.setRequestHeader(header, value);
     xhr.responseType = 'json';
     xhr.upload.onprogress = (event) => onProgress({ sent: event.loaded, total: event.lengthComputable ? event.total : file.size });
     xhr.onload = () => {

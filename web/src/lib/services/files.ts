@@ -1,9 +1,9 @@
 /**
- * Files behind the API's bearer authentication (dataset images, model downloads). `<img src>` and
- * `<a href download>` cannot send the `Authorization` header, so these are fetched with the
- * session's token and handed to the page as Blobs (shown or saved through object URLs).
+ * Files behind the sign-in (dataset images, model downloads, logs), fetched with the session cookie
+ * (same-origin fetches send it) and handed to the page as Blobs (shown or saved through object
+ * URLs): a failure becomes an ApiFailure the page can show, and a 401 ends the session like any
+ * other call, which a plain `<img src>` or `<a href download>` could not do.
  */
-import { session } from '../stores/session.svelte.ts';
 import { attachmentName } from '../utilities/attachment-name.ts';
 import { expireSession } from './api.ts';
 import { ApiFailure } from './api-failure.ts';
@@ -20,17 +20,14 @@ export interface DownloadProgress {
   total: number;
 }
 
-/** GETs `url` with the session's token; a failure becomes an ApiFailure (a 401 also signs out). */
+/** GETs `url` with the session cookie; a failure becomes an ApiFailure (a 401 also signs out). */
 export async function fetchFile(
   url: string,
   options: { fallbackName?: string; onProgress?: (progress: DownloadProgress) => void; signal?: AbortSignal } = {},
 ): Promise<FetchedFile> {
   let response: Response;
   try {
-    response = await fetch(url, {
-      headers: session.token ? { authorization: `Bearer ${session.token}` } : {},
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    response = await fetch(url, { credentials: 'same-origin', ...(options.signal ? { signal: options.signal } : {}) });
   } catch (cause) {
     throw ApiFailure.network(cause);
   }
@@ -81,7 +78,7 @@ export function saveFile(file: FetchedFile): void {
 }
 
 /**
- * Fetches an API image with the session's token and hands its object URL to `onReady` (or the
+ * Fetches an API image with the session cookie and hands its object URL to `onReady` (or the
  * failure to `onFailure`); the function returned aborts the fetch and revokes the URL. Meant for an
  * `$effect`: `$effect(() => loadObjectUrl(src, (url) => (shown = url), (f) => (failure = f)))`.
  */

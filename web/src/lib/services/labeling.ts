@@ -1,7 +1,7 @@
 /**
  * Labeling job calls (docs/contracts.md, "Labeling"): the caller's jobs, one job, its items (lowest
  * confidence first), claiming items to label, the autosave of one item, finishing the job, and its
- * export for Label Studio or COCO (fetched with the session's token, like every API file).
+ * export for Label Studio or COCO (fetched with the session cookie, like every API file).
  */
 import type { ItemLabels } from '../utilities/labels.ts';
 import { api, call } from './api.ts';
@@ -46,7 +46,7 @@ export const completeLabelingJob = (jobId: string, force = false) =>
 export type LabelingJob = Awaited<ReturnType<typeof getLabelingJob>>;
 export type LabelingItem = Awaited<ReturnType<typeof getLabelingItem>>;
 
-/** Where the job downloads for an external tool (fetch it with the session's token, e.g. DownloadButton). */
+/** Where the job downloads for an external tool (fetch it with the session cookie, e.g. DownloadButton). */
 export const labelingExportUrl = (jobId: string, format: ExportFormat) => `/api/labeling/jobs/${encodeURIComponent(jobId)}/export?format=${format}`;
 
 /**

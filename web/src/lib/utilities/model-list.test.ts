@@ -12,6 +12,10 @@ describe('filterModels', () => {
     expect(filterModels(models, 'mine', null).map((m) => m.id)).toEqual(['a', 'b']);
     expect(filterModels(models, 'public', null).map((m) => m.id)).toEqual(['b', 'c']);
   });
+  it('shows every usable model in “all”', () => {
+    expect(filterModels(models, 'all', null).map((m) => m.id)).toEqual(['a', 'b', 'c']);
+    expect(filterModels(models, 'all', 'classification').map((m) => m.id)).toEqual(['b', 'c']);
+  });
   it('filters by task', () => {
     expect(filterModels(models, 'mine', 'classification').map((m) => m.id)).toEqual(['b']);
     expect(filterModels(models, 'public', 'detection')).toEqual([]);

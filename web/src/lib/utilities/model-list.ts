@@ -4,7 +4,7 @@
  * docs/contracts.md `metrics.json`).
  */
 
-export type ModelScope = 'mine' | 'public';
+export type ModelScope = 'all' | 'mine' | 'public';
 
 export interface ListedModel {
   task: string;
@@ -12,11 +12,13 @@ export interface ListedModel {
   visibility: string;
 }
 
-/** "mine": the caller's models (private or shared); "public": every shared model, the caller's included. */
+/**
+ * "all": every model the caller may use (theirs and the shared ones); "mine": the caller's models
+ * (private or shared); "public": every shared model, the caller's included.
+ */
 export function filterModels<T extends ListedModel>(models: readonly T[], scope: ModelScope, task: string | null): T[] {
-  return models.filter(
-    (model) => (scope === 'mine' ? model.owned : model.visibility === 'public') && (task === null || model.task === task),
-  );
+  const inScope = (model: T) => (scope === 'all' ? true : scope === 'mine' ? model.owned : model.visibility === 'public');
+  return models.filter((model) => inScope(model) && (task === null || model.task === task));
 }
 
 /** The tasks of `models`, each once, sorted: what the task filter offers. */
