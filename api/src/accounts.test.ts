@@ -2,10 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import { apiTokens, invitations, openDatabase, sessions, users } from '@aip/platform';
-import { buildApp } from './app.ts';
 import { ADMIN_EMAIL, ensureAdminPassword, hashToken, isAdminPassword } from './auth.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
-import { addUser, signIn, startHarness, type Harness, type TestUser } from './test-support.ts';
+import { addUser, buildAppOn, signIn, startHarness, type Harness, type TestUser } from './test-support.ts';
 
 const json = (res: { json(): unknown }) => res.json() as Record<string, any>;
 
@@ -75,12 +74,7 @@ describe('accounts, sessions and tokens (PGlite, Temporal dev server)', () => {
 
   it('marks the session cookie Secure over https, told by a trusted proxy only', async () => {
     const user = await addUser(h.db);
-    const behindProxy = buildApp({
-      config: { heartbeatTimeoutMs: 1000, temporal: { namespace: 'default', uiUrl: undefined }, taskQueues: { orchestration: 'x', gpu: 'y' }, trustProxy: ['127.0.0.1'] },
-      db: h.db,
-      blobs: h.blobs,
-      temporal: h.temporal,
-    });
+    const behindProxy = buildAppOn(h, { config: { trustProxy: ['127.0.0.1'] } });
     try {
       const login = (app: typeof behindProxy) =>
         app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'x-forwarded-proto': 'https' }, payload: { email: user.email, password: user.password } });
@@ -274,7 +268,7 @@ describe('logs (PGlite, Temporal dev server)', () => {
         done();
       },
     });
-    const app = buildApp({ config: { heartbeatTimeoutMs: 1000, temporal: { namespace: 'default', uiUrl: undefined }, taskQueues: { orchestration: 'x', gpu: 'y' } }, db: h.db, blobs: h.blobs, temporal: h.temporal, logger: { level: 'trace', stream } });
+    const app = buildAppOn(h, { logger: { level: 'trace', stream } });
     try {
       await app.ready();
       const user = await addUser(h.db);

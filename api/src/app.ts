@@ -134,7 +134,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.get('/api/openapi.json', { schema: { hide: true }, config: { access: access.anyone('the public API description') } }, async () =>
     app.swagger(),
   );
-  app.register(healthRoutes);
+  app.register(healthRoutes, deps);
   app.register(
     async (api) => {
       api.register(architectureRoutes);

@@ -5,10 +5,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { extractZip, writeManifest, type ManifestEntry } from '@aip/datasets-spec';
 import { datasets, newId, users } from '@aip/platform';
-import { buildApp } from './app.ts';
 import { uploadKey } from './upload.ts';
 import { ingestWorkflowId } from './workflows.ts';
-import { multipartBody, startHarness, startedWorkflow, type Harness } from './test-support.ts';
+import { buildAppOn, multipartBody, startHarness, startedWorkflow, type Harness } from './test-support.ts';
 
 describe('API datasets (PGlite, local blob store, Temporal dev server)', () => {
   let h: Harness;
@@ -89,12 +88,7 @@ describe('API datasets (PGlite, local blob store, Temporal dev server)', () => {
   });
 
   it('refuses a file over the upload limit with 413, marking the dataset invalid and keeping no bytes', async () => {
-    const small = buildApp({
-      config: { heartbeatTimeoutMs: 1000, uploadMaxBytes: 1000, temporal: { namespace: 'default', uiUrl: undefined }, taskQueues: { orchestration: h.taskQueue, gpu: `${h.taskQueue}-gpu` } },
-      db: h.db,
-      blobs: h.blobs,
-      temporal: h.temporal,
-    });
+    const small = buildAppOn(h, { config: { uploadMaxBytes: 1000 } });
     try {
       const res = await upload({ name: 'too big' }, { filename: 'big.zip', bytes: 5000 }, small);
       expect(res.statusCode).toBe(413);

@@ -12,8 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { datasets, newId, users } from '@aip/platform';
-import { buildApp } from './app.ts';
-import { startHarness, type Harness } from './test-support.ts';
+import { buildAppOn, startHarness, type Harness } from './test-support.ts';
 
 interface RawResponse {
   status: number;
@@ -118,13 +117,7 @@ describe('file-serving endpoints cannot be tricked into serving other files (PGl
       await writeFile(path.join(root, '_app', 'app.js'), 'console.log("app")');
       await writeFile(path.join(outer, 'secret.txt'), secret);
       await writeFile(path.join(outer, 'web', 'secret.txt'), secret);
-      site = buildApp({
-        config: { heartbeatTimeoutMs: 1000, temporal: { namespace: 'default', uiUrl: undefined }, taskQueues: { orchestration: h.taskQueue, gpu: `${h.taskQueue}-gpu` } },
-        db: h.db,
-        blobs: h.blobs,
-        temporal: h.temporal,
-        webRoot: root,
-      });
+      site = buildAppOn(h, { webRoot: root });
       await site.listen({ host: '127.0.0.1', port: 0 });
       sitePort = (site.server.address() as net.AddressInfo).port;
     });

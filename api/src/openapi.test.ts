@@ -23,7 +23,7 @@ describe('API models, OpenAPI and web app (PGlite, Temporal dev server)', () => 
     // The same routes as the app's route table (which the authorization matrix test covers one by one).
     const table = routeTable(h.app).map((route) => `${route.method} ${route.url.replace(/:(\w+)/g, '{$1}').replace(/\*$/, '{*}')}`);
     // The document itself is the only hidden route.
-    expect(routes.sort()).toEqual([...table.filter((route) => route !== 'GET /api/openapi.json'), 'GET /healthz'].sort());
+    expect(routes.sort()).toEqual([...table.filter((route) => route !== 'GET /api/openapi.json'), 'GET /healthz', 'GET /readyz'].sort());
     const getRun = doc.paths['/api/runs/{id}'].get;
     expect(getRun.tags).toEqual(['runs']);
     expect(Object.keys(getRun.responses).sort()).toEqual(['200', '401', '404']);

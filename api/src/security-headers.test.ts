@@ -4,9 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { buildApp } from './app.ts';
 import { inlineScriptHashes } from './security-headers.ts';
-import { startHarness, type Harness } from './test-support.ts';
+import { buildAppOn, startHarness, type Harness } from './test-support.ts';
 
 /** The CSP header as directive → sources. */
 function policyOf(res: LightMyRequestResponse): Map<string, string[]> {
@@ -137,13 +136,7 @@ describe('security headers (PGlite, local blob store, Temporal dev server)', () 
     );
     let app: FastifyInstance | undefined;
     try {
-      app = buildApp({
-        config: { heartbeatTimeoutMs: 1000, temporal: { namespace: 'default', uiUrl: undefined }, taskQueues: { orchestration: h.taskQueue, gpu: `${h.taskQueue}-gpu` } },
-        db: h.db,
-        blobs: h.blobs,
-        temporal: h.temporal,
-        webRoot: root,
-      });
+      app = buildAppOn(h, { webRoot: root });
       const home = await app.inject({ url: '/' });
       expect(home.statusCode).toBe(200);
       expect(policyOf(home).get('script-src')).toEqual([

@@ -12,6 +12,7 @@ import { Client, Connection, defaultPayloadConverter } from '@temporalio/client'
 import type { FastifyInstance } from 'fastify';
 import { apiTokens, newId, ID_PREFIX, openBlobStore, openDatabase, users, type BlobStore, type Database, type Role } from '@aip/platform';
 import { buildApp } from './app.ts';
+import type { ApiConfig, AppDeps } from './deps.ts';
 import { ensureAdminToken, hashToken, newTokenSecret } from './auth.ts';
 import { hashPassword } from './passwords.ts';
 
@@ -125,6 +126,26 @@ export async function signIn(app: FastifyInstance, email: string, password: stri
     /** Headers of a write (the CSRF token too). */
     write: { cookie: `aip_session=${cookie.value}`, 'x-csrf-token': csrfToken },
   };
+}
+
+/**
+ * Another app on the harness's database, blobs and Temporal (not ready, not listening): with its
+ * own configuration, logger, web root or a dependency swapped for a broken one. Close it yourself.
+ */
+export function buildAppOn(h: Harness, overrides: Partial<Omit<AppDeps, 'config'>> & { config?: Partial<ApiConfig> } = {}): FastifyInstance {
+  const { config, ...deps } = overrides;
+  return buildApp({
+    config: {
+      heartbeatTimeoutMs: 1000,
+      temporal: { namespace: h.temporal.options.namespace, uiUrl: undefined },
+      taskQueues: { orchestration: h.taskQueue, gpu: `${h.taskQueue}-gpu` },
+      ...config,
+    },
+    db: h.db,
+    blobs: h.blobs,
+    temporal: h.temporal,
+    ...deps,
+  });
 }
 
 /** The type, task queue and decoded arguments a workflow was started with. */
