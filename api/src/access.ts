@@ -16,7 +16,7 @@ import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { eq, or, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { apiTokens, datasets, flowcharts, labelingJobs, models, runs, type Database, type Visibility } from '@aip/platform';
-import { authenticate, safeEqual, type AuthUser } from './auth.ts';
+import { authenticate, safeEqual, signInRequired, type AuthUser } from './auth.ts';
 import { ApiError } from './errors.ts';
 
 export type ResourceKind = 'dataset' | 'flowchart' | 'run' | 'model' | 'labelingJob' | 'apiToken';
@@ -183,7 +183,7 @@ export function installAccess(app: FastifyInstance, db: Database): void {
     if (rule.kind === 'anyone') return;
 
     const user = await authenticate(db, request);
-    if (!user) throw new ApiError(401, 'unauthorized', 'Sign in, or send an API token as "Authorization: Bearer <token>".');
+    if (!user) throw signInRequired();
     if (user.session && !SAFE_METHODS.has(method)) {
       const sent = request.headers['x-csrf-token'];
       if (typeof sent !== 'string' || !safeEqual(sent, user.session.csrfToken)) {

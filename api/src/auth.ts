@@ -124,11 +124,14 @@ const requestUsers = new WeakMap<FastifyRequest, AuthUser>();
 /** The authenticated user of a request (access.ts authenticated it before the handler ran). */
 export function userOf(request: FastifyRequest): AuthUser {
   const user = requestUsers.get(request);
-  if (!user) throw new ApiError(401, 'unauthorized', 'Sign in, or send an API token as "Authorization: Bearer <token>".');
+  if (!user) throw signInRequired();
   return user;
 }
 
 const unauthorized = (message: string) => new ApiError(401, 'unauthorized', message);
+
+/** The answer to a request without credentials on a route that needs them. */
+export const signInRequired = () => unauthorized('Sign in, or send an API token as "Authorization: Bearer <token>".');
 const stale = (at: Date | null, now: Date) => !at || now.getTime() - at.getTime() > LAST_USED_RESOLUTION_MS;
 
 /**

@@ -55,11 +55,11 @@ describe('the npm audit judge', () => {
   it('tells an advisory service that did not answer (HTTP error, network) from an audit that failed', () => {
     // What npm prints here: the registry mirror refuses the bulk advisory request.
     const refused = {
-      stdout: JSON.stringify({ message: '405 Method Not Allowed - POST https://registry.npmjs.org/-/npm/v1/security/advisories/bulk', method: 'POST', statusCode: 405, body: '', error: { summary: '', detail: '' } }),
+      stdout: JSON.stringify({ message: '405 Method Not Allowed - POST https://registry.example/-/npm/v1/security/advisories/bulk', method: 'POST', statusCode: 405, body: '', error: { summary: '', detail: '' } }),
       stderr: 'npm warn audit 405 Method Not Allowed\nnpm error audit endpoint returned an error\n',
       status: 1,
     };
-    expect(judgeNpmAudit(refused, none)).toEqual({ kind: 'unreachable', reason: '405 Method Not Allowed - POST https://registry.npmjs.org/-/npm/v1/security/advisories/bulk' });
+    expect(judgeNpmAudit(refused, none)).toEqual({ kind: 'unreachable', reason: '405 Method Not Allowed - POST https://registry.example/-/npm/v1/security/advisories/bulk' });
     const offline = {
       stdout: JSON.stringify({ message: 'request to http://127.0.0.1:9/-/npm/v1/security/advisories/bulk failed, reason: connect ECONNREFUSED 127.0.0.1:9', error: { summary: '', detail: '' } }),
       stderr: '',
@@ -111,7 +111,7 @@ describe('the pip-audit judge', () => {
     });
     const offline = {
       stdout: '',
-      stderr: "Traceback (most recent call last):\n  …\nrequests.exceptions.ConnectionError: HTTPSConnectionPool(host='pypi.org', port=443): Max retries exceeded\n",
+      stderr: "Traceback (most recent call last):\n  …\nrequests.exceptions.ConnectionError: HTTPSConnectionPool(host='index.example', port=443): Max retries exceeded\n",
       status: 1,
     };
     expect(judgePipAudit(offline, none)).toMatchObject({ kind: 'unreachable', reason: expect.stringContaining('requests.exceptions.ConnectionError') });
