@@ -153,6 +153,7 @@ const MATRIX: Record<string, Entry> = {
   'POST /api/runs/:id/cancel': { expect: ownerOnly(409) },
   'POST /api/runs/:id/stages/:nodeId/retry': { expect: ownerOnly(409) },
   'GET /api/runs/:id/bundle': { expect: ownerOnly(200) },
+  'GET /api/runs/:id/bundle/link': { expect: ownerOnly(200) },
   'GET /api/runs/:id/stages/:nodeId/log': { expect: ownerOnly(200) },
   'GET /api/runs/:id/stages/:nodeId/samples': { expect: ownerOnly(200) },
 

@@ -10,6 +10,8 @@ export type ApiConfig = Pick<AipConfig, 'heartbeatTimeoutMs' | 'taskQueues'> & {
   uploadMaxBytes?: number;
   /** Which proxies' X-Forwarded-* headers to believe (default none); AipConfig's `trustProxy`. */
   trustProxy?: AipConfig['trustProxy'];
+  /** Lifetime of presigned download links (default 300 s); AipConfig's `downloadUrlSeconds`. */
+  downloadUrlSeconds?: number;
 };
 
 export interface AppDeps {
@@ -28,3 +30,4 @@ export interface AppDeps {
 }
 
 export const DEFAULT_UPLOAD_MAX_BYTES = 4 * 1024 ** 3;
+export const DEFAULT_DOWNLOAD_URL_SECONDS = 300;

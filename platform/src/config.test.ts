@@ -20,7 +20,7 @@ describe('loadConfig', () => {
       port: 8080,
       databaseUrl: 'pglite:///srv/app/.aip/db',
       blobUrl: 'file:///srv/app/.aip/blobs',
-      s3: { endpoint: undefined, region: 'us-east-1', forcePathStyle: false, credentials: undefined },
+      s3: { endpoint: undefined, publicEndpoint: undefined, region: 'us-east-1', forcePathStyle: false, credentials: undefined },
       temporal: { address: '127.0.0.1:7233', namespace: 'default' },
       executor: 'local',
       python: 'python3',
@@ -30,7 +30,58 @@ describe('loadConfig', () => {
       trustProxy: false,
       heartbeatTimeoutMs: 60_000,
       taskQueues: { orchestration: 'aip-orchestration', gpu: 'aip-gpu' },
-      trainingSlots: 1,
+      trainingSlots: undefined,
+      gpus: undefined,
+      gpuPools: ['default'],
+      batch: undefined,
+      healthPort: undefined,
+      downloadUrlSeconds: 300,
+      tracing: undefined,
+    });
+  });
+
+  it('reads GPU workers: devices, pools, slots, health port', () => {
+    expect(loadConfig({ AIP_GPUS: '0,1, 3', AIP_GPU_POOLS: 'a100,default,a100', AIP_HEALTH_PORT: '9464' })).toMatchObject({
+      gpus: [0, 1, 3],
+      gpuPools: ['a100', 'default'],
+      healthPort: 9464,
+    });
+    expect(loadConfig({ AIP_GPUS: 'none' }).gpus).toEqual([]);
+    expect(problemsOf({ AIP_GPUS: '0,0' })[0]).toMatch(/^AIP_GPUS="0,0" is invalid: expected comma-separated distinct GPU indices/);
+    expect(problemsOf({ AIP_GPU_POOLS: 'A100' })[0]).toMatch(/^AIP_GPU_POOLS="A100" is invalid: expected comma-separated pool names \(lower-case/);
+  });
+
+  it('reads AWS Batch, which needs its queue, its job definition and S3', () => {
+    const env = { BLOB_URL: 's3://aip', AIP_BATCH_JOB_QUEUE: 'aip-gpu', AIP_BATCH_JOB_DEFINITION: 'aip-trainer:3' };
+    expect(loadConfig({ ...env, S3_REGION: 'eu-west-1', EXECUTOR: 'batch' }).batch).toEqual({
+      jobQueue: 'aip-gpu',
+      jobDefinition: 'aip-trainer:3',
+      region: 'eu-west-1',
+      endpoint: undefined,
+      gpus: 1,
+      pollMs: 15_000,
+    });
+    expect(loadConfig({ ...env, AIP_BATCH_REGION: 'us-west-2', AIP_BATCH_GPUS: '0', AIP_BATCH_POLL_MS: '500', AIP_BATCH_ENDPOINT: 'http://127.0.0.1:5000' }).batch).toMatchObject({
+      region: 'us-west-2',
+      gpus: 0,
+      pollMs: 500,
+      endpoint: 'http://127.0.0.1:5000',
+    });
+    expect(problemsOf({ EXECUTOR: 'batch' })).toEqual(['EXECUTOR=batch needs AWS Batch: set AIP_BATCH_JOB_QUEUE and AIP_BATCH_JOB_DEFINITION']);
+    expect(problemsOf({ AIP_BATCH_JOB_QUEUE: 'q' })[0]).toBe('AIP_BATCH_JOB_DEFINITION is missing: AIP_BATCH_JOB_QUEUE and AIP_BATCH_JOB_DEFINITION must be set together');
+    expect(problemsOf({ AIP_BATCH_JOB_QUEUE: 'q', AIP_BATCH_JOB_DEFINITION: 'd' })[0]).toMatch(/BLOB_URL=.* is not s3:\/\/…: Batch jobs read and write their data in S3/);
+  });
+
+  it('reads download link lifetimes, the public S3 endpoint and tracing', () => {
+    expect(loadConfig({ AIP_DOWNLOAD_URL_SECONDS: '60' }).downloadUrlSeconds).toBe(60);
+    expect(loadConfig({ S3_ENDPOINT: 'http://s3:8333', S3_PUBLIC_ENDPOINT: 'https://files.example.org' }).s3).toMatchObject({
+      endpoint: 'http://s3:8333',
+      publicEndpoint: 'https://files.example.org',
+    });
+    expect(loadConfig({ S3_ENDPOINT: 'http://s3:8333' }).s3.publicEndpoint).toBe('http://s3:8333');
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SERVICE_NAME: 'aip-api' }).tracing).toEqual({
+      endpoint: 'http://collector:4318',
+      serviceName: 'aip-api',
     });
   });
 
@@ -62,6 +113,8 @@ describe('loadConfig', () => {
         TEMPORAL_NAMESPACE: 'aip',
         AIP_TEMPORAL_UI_URL: 'https://temporal.example.com/',
         EXECUTOR: 'batch',
+        AIP_BATCH_JOB_QUEUE: 'aip-gpu',
+        AIP_BATCH_JOB_DEFINITION: 'aip-trainer',
         AIP_PYTHON: '/opt/venv/bin/python',
         AIP_WORK_DIR: '/scratch',
         AIP_TOKEN: 'secret',
@@ -122,6 +175,10 @@ describe('loadConfig', () => {
     ['TEMPORAL_ADDRESS', 'http://temporal:7233'],
     ['EXECUTOR', 'kubernetes'],
     ['AIP_HEARTBEAT_TIMEOUT_MS', '-1'],
+    ['AIP_HEALTH_PORT', '65536'],
+    ['AIP_DOWNLOAD_URL_SECONDS', '1'],
+    ['S3_PUBLIC_ENDPOINT', 'files.example.org'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
     ['AWS_ACCESS_KEY_ID', 'only-the-id'],
   ])('names malformed %s=%s in the error', (name, value) => {
     const problems = problemsOf({ [name]: value });

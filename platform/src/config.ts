@@ -2,12 +2,19 @@
 // the embedded all-in-one start script) calls loadConfig() once at start; a bad environment fails
 // there with one message listing every problem, instead of failing later somewhere deep.
 import path from 'node:path';
+import { DEFAULT_POOL, POOL_NAME, POOL_NAME_RULE } from '@aip/workflows';
 
 export type Executor = 'local' | 'batch';
 
 export interface S3Config {
   /** Custom endpoint (MinIO, SeaweedFS, …); undefined = AWS. */
   endpoint: string | undefined;
+  /**
+   * S3_PUBLIC_ENDPOINT: the same store as users' browsers reach it, for presigned download links
+   * (in docker-compose the API reaches `http://s3:8333`, a browser `http://localhost:8333`).
+   * Default: `endpoint`.
+   */
+  publicEndpoint: string | undefined;
   region: string;
   forcePathStyle: boolean;
   /** From AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN; undefined = the SDK's default chain (profiles, instance roles). */
@@ -56,8 +63,47 @@ export interface AipConfig {
    * set their own.
    */
   taskQueues: { orchestration: string; gpu: string };
-  /** AIP_TRAINING_SLOTS: concurrent training jobs on this GPU worker (one per GPU). */
-  trainingSlots: number;
+  /**
+   * AIP_TRAINING_SLOTS: concurrent training jobs on this GPU worker. Unset: one per GPU of
+   * `gpus` (one on a machine without GPUs).
+   */
+  trainingSlots: number | undefined;
+  /**
+   * AIP_GPUS: the GPU indices this GPU worker trains on, one training slot each (`0,1,2,3`), or
+   * `none` for CPU only. Unset (undefined): detected at start with nvidia-smi.
+   */
+  gpus: number[] | undefined;
+  /**
+   * AIP_GPU_POOLS: the pools this GPU worker serves (default `default`). A node's `pool` picks the
+   * pool its training goes to; each pool is one task queue (`gpuTaskQueue`).
+   */
+  gpuPools: string[];
+  /** AWS Batch, when both AIP_BATCH_JOB_QUEUE and AIP_BATCH_JOB_DEFINITION are set. */
+  batch: BatchConfig | undefined;
+  /** AIP_HEALTH_PORT: a worker process's HTTP port for /healthz, /readyz and /metrics (unset: none). */
+  healthPort: number | undefined;
+  /** AIP_DOWNLOAD_URL_SECONDS: lifetime of presigned download URLs (bundles on S3). */
+  downloadUrlSeconds: number;
+  /**
+   * OTEL_EXPORTER_OTLP_ENDPOINT (tracing on when set) and OTEL_SERVICE_NAME: the standard
+   * OpenTelemetry variables, read here so a bad value fails at start like every other.
+   */
+  tracing: { endpoint: string; serviceName: string | undefined } | undefined;
+}
+
+export interface BatchConfig {
+  /** AIP_BATCH_JOB_QUEUE: the job queue's name or ARN. */
+  jobQueue: string;
+  /** AIP_BATCH_JOB_DEFINITION: the trainer's job definition (`name`, `name:revision` or ARN). */
+  jobDefinition: string;
+  /** AIP_BATCH_REGION (default: the S3 region). */
+  region: string;
+  /** AIP_BATCH_ENDPOINT: a custom Batch endpoint (AWS-compatible test servers); undefined = AWS. */
+  endpoint: string | undefined;
+  /** AIP_BATCH_GPUS: GPUs each training job asks for (0: CPU job). */
+  gpus: number;
+  /** AIP_BATCH_POLL_MS: how often a running job's state and progress are read. */
+  pollMs: number;
 }
 
 /** Thrown by loadConfig(); `problems` holds one line per bad variable, all named in `message`. */
@@ -133,6 +179,54 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     return list;
   };
 
+  const gpuList = (raw: string | undefined): number[] | undefined => {
+    if (raw === undefined) return undefined;
+    if (raw.toLowerCase() === 'none') return [];
+    const parts = raw.split(',').map((part) => part.trim());
+    if (!parts.every((part) => /^\d{1,3}$/.test(part)) || new Set(parts).size !== parts.length) {
+      bad('AIP_GPUS', raw, 'comma-separated distinct GPU indices (e.g. 0,1,2,3) or "none"');
+      return undefined;
+    }
+    return parts.map(Number);
+  };
+  const poolList = (raw: string | undefined): string[] => {
+    if (raw === undefined) return [DEFAULT_POOL];
+    const pools = raw.split(',').map((part) => part.trim()).filter(Boolean);
+    if (pools.length === 0 || !pools.every((pool) => POOL_NAME.test(pool))) {
+      bad('AIP_GPU_POOLS', raw, `comma-separated pool names (${POOL_NAME_RULE})`);
+      return [DEFAULT_POOL];
+    }
+    return [...new Set(pools)];
+  };
+  const batchConfig = (): BatchConfig | undefined => {
+    const jobQueue = read('AIP_BATCH_JOB_QUEUE');
+    const jobDefinition = read('AIP_BATCH_JOB_DEFINITION');
+    if (jobQueue === undefined && jobDefinition === undefined) return undefined;
+    if (jobQueue === undefined || jobDefinition === undefined) {
+      problems.push(
+        `${jobQueue === undefined ? 'AIP_BATCH_JOB_QUEUE' : 'AIP_BATCH_JOB_DEFINITION'} is missing: ` +
+          'AIP_BATCH_JOB_QUEUE and AIP_BATCH_JOB_DEFINITION must be set together',
+      );
+      return undefined;
+    }
+    const endpoint = read('AIP_BATCH_ENDPOINT');
+    if (endpoint !== undefined && !isHttpUrl(endpoint)) bad('AIP_BATCH_ENDPOINT', endpoint, 'an http:// or https:// URL');
+    return {
+      jobQueue,
+      jobDefinition,
+      region: read('AIP_BATCH_REGION') ?? read('S3_REGION') ?? read('AWS_REGION') ?? 'us-east-1',
+      endpoint,
+      gpus: integer('AIP_BATCH_GPUS', 1, 0, 16),
+      pollMs: integer('AIP_BATCH_POLL_MS', 15_000, 50, 3_600_000),
+    };
+  };
+  const tracingConfig = (): AipConfig['tracing'] => {
+    const endpoint = read('OTEL_EXPORTER_OTLP_ENDPOINT');
+    if (endpoint === undefined) return undefined;
+    if (!isHttpUrl(endpoint)) bad('OTEL_EXPORTER_OTLP_ENDPOINT', endpoint, 'an http:// or https:// URL');
+    return { endpoint, serviceName: read('OTEL_SERVICE_NAME') };
+  };
+
   const cwd = options.cwd ?? process.cwd();
   const home = path.resolve(cwd, read('AIP_HOME') ?? '.aip');
   const port = integer('AIP_PORT', 8080, 1, 65535);
@@ -149,6 +243,8 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
 
   const endpoint = read('S3_ENDPOINT');
   if (endpoint !== undefined && !isHttpUrl(endpoint)) bad('S3_ENDPOINT', endpoint, 'an http:// or https:// URL');
+  const publicEndpoint = read('S3_PUBLIC_ENDPOINT');
+  if (publicEndpoint !== undefined && !isHttpUrl(publicEndpoint)) bad('S3_PUBLIC_ENDPOINT', publicEndpoint, 'an http:// or https:// URL');
   const accessKeyId = read('AWS_ACCESS_KEY_ID');
   const secretAccessKey = read('AWS_SECRET_ACCESS_KEY');
   const sessionToken = read('AWS_SESSION_TOKEN');
@@ -160,6 +256,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   }
   const s3: S3Config = {
     endpoint,
+    publicEndpoint: publicEndpoint ?? endpoint,
     region: read('S3_REGION') ?? read('AWS_REGION') ?? 'us-east-1',
     // Self-hosted S3 stores rarely have wildcard DNS for virtual-hosted buckets.
     forcePathStyle: boolean('S3_FORCE_PATH_STYLE', endpoint !== undefined),
@@ -201,8 +298,20 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
       orchestration: queueName('AIP_ORCHESTRATION_QUEUE', 'aip-orchestration'),
       gpu: queueName('AIP_GPU_QUEUE', 'aip-gpu'),
     },
-    trainingSlots: integer('AIP_TRAINING_SLOTS', 1, 1, 64),
+    trainingSlots: read('AIP_TRAINING_SLOTS') === undefined ? undefined : integer('AIP_TRAINING_SLOTS', 1, 1, 64),
+    gpus: gpuList(read('AIP_GPUS')),
+    gpuPools: poolList(read('AIP_GPU_POOLS')),
+    batch: batchConfig(),
+    healthPort: read('AIP_HEALTH_PORT') === undefined ? undefined : integer('AIP_HEALTH_PORT', 0, 0, 65535),
+    downloadUrlSeconds: integer('AIP_DOWNLOAD_URL_SECONDS', 300, 10, 7 * 24 * 3600),
+    tracing: tracingConfig(),
   };
+  if (executor === 'batch' && !config.batch) {
+    problems.push('EXECUTOR=batch needs AWS Batch: set AIP_BATCH_JOB_QUEUE and AIP_BATCH_JOB_DEFINITION');
+  }
+  if (config.batch && !blobUrl.startsWith('s3://')) {
+    problems.push(`AIP_BATCH_JOB_QUEUE is set but BLOB_URL=${JSON.stringify(blobUrl)} is not s3://…: Batch jobs read and write their data in S3`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

@@ -19,6 +19,7 @@ export {
   type BlobBody,
   type BlobStore,
   type PutOptions,
+  type DownloadUrlOptions,
   BlobNotFoundError,
   InvalidBlobKeyError,
   assertValidKey,

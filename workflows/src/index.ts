@@ -11,3 +11,4 @@ export * from './states.ts';
 export { validateFlowchart } from './validate.ts';
 export { compileFlowchart } from './compile.ts';
 export type { HyperParameters, Plan, PlanStage, StageInput, TaskType } from './plan.ts';
+export * from './pools.ts';

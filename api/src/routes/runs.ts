@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { and, asc, desc, eq } from 'drizzle-orm';
 import { BlobNotFoundError, bundles, flowcharts, newId, ID_PREFIX, runs, stageRuns } from '@aip/platform';
 import { FlowchartInvalidError, RUN_STATUSES, STAGE_STATES, compileFlowchart, type Plan } from '@aip/workflows';
-import type { AppDeps } from '../deps.ts';
+import { DEFAULT_DOWNLOAD_URL_SECONDS, type AppDeps } from '../deps.ts';
 import { userOf } from '../auth.ts';
 import { access, BODY_LIMIT, ownedBy } from '../access.ts';
 import { ApiError, errorResponses, notFound } from '../errors.ts';
@@ -277,6 +277,28 @@ const runRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
     },
   );
 
+  /** The run's bundle row and its blob's presence; a 404 naming the run's status otherwise. */
+  async function bundleOf(runId: string) {
+    const run = await runById(runId);
+    const [bundle] = await db.select().from(bundles).where(eq(bundles.runId, run.id));
+    const missing = () =>
+      new ApiError(
+        404,
+        'bundle_not_ready',
+        `Run ${run.id} has no bundle yet (status: ${run.status}); it is packaged after every stage has succeeded.`,
+      );
+    if (!bundle || !(await blobs.exists(bundle.blobKey))) throw missing();
+    return { run, bundle, filename: `aip-bundle-${run.id}.zip`, missing };
+  }
+
+  /** A presigned link straight to the store (S3), or undefined where the store has none. */
+  async function directLink(key: string, filename: string): Promise<{ url: string; expiresAt: string } | undefined> {
+    if (!blobs.downloadUrl) return undefined;
+    const seconds = deps.config.downloadUrlSeconds ?? DEFAULT_DOWNLOAD_URL_SECONDS;
+    const url = await blobs.downloadUrl(key, { expiresInSeconds: seconds, filename, contentType: 'application/zip' });
+    return { url, expiresAt: new Date(Date.now() + seconds * 1000).toISOString() };
+  }
+
   app.get(
     '/runs/:id/bundle',
     {
@@ -284,24 +306,23 @@ const runRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
       schema: {
         tags: ['runs'],
         summary: 'Download the deployment bundle (zip) of a finished run',
+        description:
+          'Where bundles live in S3 this answers 302 with a presigned link (valid for a few minutes) ' +
+          'so the download does not pass through the API; follow the redirect (curl -L). Elsewhere ' +
+          'the zip itself.',
         params: IdParams,
         produces: ['application/zip'],
         response: {
           200: Type.Unsafe<Readable>({ type: 'string', format: 'binary', description: 'The bundle zip' }),
+          302: Type.Null({ description: 'The bundle is in S3: Location holds a short-lived presigned link to it' }),
           ...errorResponses(401, 404),
         },
       },
     },
     async (request, reply) => {
-      const run = await runById(request.params.id);
-      const [bundle] = await db.select().from(bundles).where(eq(bundles.runId, run.id));
-      const missing = () =>
-        new ApiError(
-          404,
-          'bundle_not_ready',
-          `Run ${run.id} has no bundle yet (status: ${run.status}); it is packaged after every stage has succeeded.`,
-        );
-      if (!bundle) throw missing();
+      const { run, bundle, filename, missing } = await bundleOf(request.params.id);
+      const link = await directLink(bundle.blobKey, filename);
+      if (link) return reply.header('cache-control', 'no-store').redirect(link.url, 302);
       let stream;
       try {
         stream = await blobs.get(bundle.blobKey);
@@ -314,6 +335,44 @@ const runRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
         .header('content-length', bundle.size)
         .header('content-disposition', `attachment; filename=aip-bundle-${run.id}.zip`)
         .send(stream);
+    },
+  );
+
+  app.get(
+    '/runs/:id/bundle/link',
+    {
+      config: { access: access.read('run') },
+      schema: {
+        tags: ['runs'],
+        summary: "Where to download a finished run's bundle from",
+        description:
+          'direct: a presigned link to the store (S3) that works without credentials until expiresAt; ' +
+          'otherwise url is this API\'s own download route, which needs the caller\'s credentials.',
+        params: IdParams,
+        response: {
+          200: Type.Object({
+            url: Type.String(),
+            direct: Type.Boolean({ description: 'true: a presigned link straight to the store' }),
+            expiresAt: Nullable(DateTime),
+            filename: Type.String(),
+            size: Type.Integer(),
+            sha256: Type.String(),
+          }),
+          ...errorResponses(401, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { run, bundle, filename } = await bundleOf(request.params.id);
+      const link = await directLink(bundle.blobKey, filename);
+      return reply.header('cache-control', 'no-store').send({
+        url: link?.url ?? `/api/runs/${encodeURIComponent(run.id)}/bundle`,
+        direct: link !== undefined,
+        expiresAt: link?.expiresAt ?? null,
+        filename,
+        size: bundle.size,
+        sha256: bundle.sha256,
+      });
     },
   );
 

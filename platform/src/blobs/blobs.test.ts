@@ -236,6 +236,30 @@ describe('BlobStore: S3BlobStore (S3 at AIP_TEST_S3_ENDPOINT)', () => {
     expect(head.ETag).toMatch(/-3"?$/);
   });
 
+  it('hands out presigned download links that work without credentials and expire', async () => {
+    await store.put('bundles/run_signed.zip', 'zip bytes');
+    const url = await store.downloadUrl('bundles/run_signed.zip', {
+      expiresInSeconds: 120,
+      filename: 'aip-bundle-run_signed.zip',
+      contentType: 'application/zip',
+    });
+    // Query-string SigV4: the lifetime and the signing key travel in the URL, which S3 checks.
+    const query = new URL(url).searchParams;
+    expect(query.get('X-Amz-Expires')).toBe('120');
+    expect(query.get('X-Amz-Credential')).toMatch(/^aip\/\d{8}\/us-east-1\/s3\/aws4_request$/);
+    expect(query.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+    const response = await fetch(url); // no credentials of its own
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-disposition')).toBe('attachment; filename="aip-bundle-run_signed.zip"');
+    expect(await response.text()).toBe('zip bytes');
+  });
+
+  it('signs links for the public endpoint browsers reach', async () => {
+    const publicStore = new S3BlobStore(bucket, '', { ...options, publicEndpoint: 'https://files.example.org' });
+    const url = new URL(await publicStore.downloadUrl('bundles/x.zip', { expiresInSeconds: 60 }));
+    expect(`${url.origin}${url.pathname}`).toBe(`https://files.example.org/${bucket}/bundles/x.zip`);
+  });
+
   it('opens from the environment through loadConfig()', async () => {
     const config = loadConfig({
       BLOB_URL: `s3://${bucket}/from-env`,

@@ -17,10 +17,12 @@ import {
   paginateListObjectsV2,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { keyUnder, listLocalFiles, localTarget } from './files.ts';
 import {
   type BlobBody,
   type BlobStore,
+  type DownloadUrlOptions,
   type PutOptions,
   BlobNotFoundError,
   InvalidBlobKeyError,
@@ -33,6 +35,8 @@ import {
 export interface S3BlobStoreOptions {
   /** Custom endpoint (SeaweedFS, MinIO…); undefined for AWS. */
   endpoint?: string | undefined;
+  /** The endpoint as browsers reach it, for presigned URLs (default: `endpoint`). */
+  publicEndpoint?: string | undefined;
   region?: string;
   /** Path-style URLs; default true when an endpoint is set. */
   forcePathStyle?: boolean;
@@ -59,6 +63,8 @@ export class S3BlobStore implements BlobStore {
   private readonly partSize: number;
   private readonly pageSize: number;
   private readonly concurrency: number;
+  /** Signs download links for the public endpoint (signing is local: this client sends nothing). */
+  private readonly signer: S3Client;
 
   constructor(bucket: string, basePrefix: string, options: S3BlobStoreOptions = {}) {
     assertValidPrefix(basePrefix);
@@ -68,17 +74,19 @@ export class S3BlobStore implements BlobStore {
     this.partSize = Math.max(options.partSize ?? 8 * MiB, 5 * MiB);
     this.pageSize = Math.min(Math.max(options.pageSize ?? 1000, 1), 1000);
     this.concurrency = options.concurrency ?? 8;
-    this.client =
-      options.client ??
+    const clientFor = (endpoint: string | undefined) =>
       new S3Client({
         region: options.region ?? 'us-east-1',
-        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-        forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
+        ...(endpoint ? { endpoint } : {}),
+        forcePathStyle: options.forcePathStyle ?? endpoint !== undefined,
         ...(options.credentials ? { credentials: options.credentials } : {}),
         // S3-compatible stores lag behind AWS's newer default CRC checksums; send them only
         // where the API requires one.
-        ...(options.endpoint ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
+        ...(endpoint ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
       });
+    this.client = options.client ?? clientFor(options.endpoint);
+    const publicEndpoint = options.publicEndpoint ?? options.endpoint;
+    this.signer = publicEndpoint === options.endpoint ? this.client : clientFor(publicEndpoint);
   }
 
   async put(key: string, body: BlobBody, opts: PutOptions = {}): Promise<void> {
@@ -110,6 +118,17 @@ export class S3BlobStore implements BlobStore {
 
   async getBuffer(key: string): Promise<Buffer> {
     return buffer(await this.get(key));
+  }
+
+  /** A presigned GET URL (query-string SigV4: S3 caps its lifetime at 7 days). */
+  async downloadUrl(key: string, options: DownloadUrlOptions): Promise<string> {
+    const command = new GetObjectCommand({
+      Bucket: this.bucket,
+      Key: this.fullKey(key),
+      ...(options.filename ? { ResponseContentDisposition: contentDisposition(options.filename) } : {}),
+      ...(options.contentType ? { ResponseContentType: options.contentType } : {}),
+    });
+    return getSignedUrl(this.signer, command, { expiresIn: options.expiresInSeconds });
   }
 
   async exists(key: string): Promise<boolean> {
@@ -203,6 +222,14 @@ export class S3BlobStore implements BlobStore {
     }
     return error;
   }
+}
+
+/** An attachment header for a file name; non-ASCII names go in RFC 6266's filename*. */
+function contentDisposition(filename: string): string {
+  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return ascii === filename
+    ? `attachment; filename="${filename}"`
+    : `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
 }
 
 /** `s3://bucket/optional/prefix` → bucket and prefix. */

@@ -9,6 +9,13 @@ export interface PutOptions {
   contentType?: string;
 }
 
+export interface DownloadUrlOptions {
+  expiresInSeconds: number;
+  /** Saved under this name (Content-Disposition: attachment). */
+  filename?: string;
+  contentType?: string;
+}
+
 export interface BlobStore {
   /** The URL the store was opened from (`file://…` or `s3://…`). */
   readonly url: string;
@@ -30,6 +37,11 @@ export interface BlobStore {
   uploadDir(localDir: string, prefix: string): Promise<number>;
   /** Downloads every key under `<prefix>/` to `localDir/<rest of key>`; returns the file count. */
   downloadDir(prefix: string, localDir: string): Promise<number>;
+  /**
+   * A URL anyone holding it can GET the blob from, for `expiresInSeconds`, without passing through
+   * this process (S3 presigned URLs). Absent on stores that cannot hand out such links.
+   */
+  downloadUrl?(key: string, options: DownloadUrlOptions): Promise<string>;
   /** The local backend's file of a key, to read it without a copy; undefined elsewhere. */
   localPath?(key: string): string | undefined;
 }

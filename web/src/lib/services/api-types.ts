@@ -3061,7 +3061,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Download the deployment bundle (zip) of a finished run */
+        /**
+         * Download the deployment bundle (zip) of a finished run
+         * @description Where bundles live in S3 this answers 302 with a presigned link (valid for a few minutes) so the download does not pass through the API; follow the redirect (curl -L). Elsewhere the zip itself.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -3082,6 +3085,13 @@ export interface paths {
                         "application/zip": string;
                     };
                 };
+                /** @description The bundle is in S3: Location holds a short-lived presigned link to it */
+                302: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description Error */
                 401: {
                     headers: {
@@ -3098,6 +3108,73 @@ export interface paths {
                     };
                     content: {
                         "application/zip": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{id}/bundle/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where to download a finished run's bundle from
+         * @description direct: a presigned link to the store (S3) that works without credentials until expiresAt; otherwise url is this API's own download route, which needs the caller's credentials.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            url: string;
+                            /** @description true: a presigned link straight to the store */
+                            direct: boolean;
+                            expiresAt: string | null;
+                            filename: string;
+                            size: number;
+                            sha256: string;
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };

@@ -78,6 +78,21 @@ export function saveFile(file: FetchedFile): void {
 }
 
 /**
+ * Lets the browser download from a link of another origin (a presigned S3 link): a plain
+ * navigation, so neither CORS nor the page's connect-src applies; the store's
+ * Content-Disposition makes it a download rather than a page change.
+ */
+export function followDownloadLink(url: string): void {
+  const link = document.createElement('a');
+  link.href = url;
+  link.rel = 'noreferrer';
+  link.style.display = 'none';
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
+/**
  * Fetches an API image with the session cookie and hands its object URL to `onReady` (or the
  * failure to `onFailure`); the function returned aborts the fetch and revokes the URL. Meant for an
  * `$effect`: `$effect(() => loadObjectUrl(src, (url) => (shown = url), (f) => (failure = f)))`.

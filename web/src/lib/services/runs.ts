@@ -10,6 +10,7 @@ export const retryStage = (id: string, nodeId: string) =>
   call(api.POST('/api/runs/{id}/stages/{nodeId}/retry', { params: { path: { id, nodeId } } }));
 export const getStageSamples = (id: string, nodeId: string) =>
   call(api.GET('/api/runs/{id}/stages/{nodeId}/samples', { params: { path: { id, nodeId } } }));
+export const getBundleLink = (id: string) => call(api.GET('/api/runs/{id}/bundle/link', { params: { path: { id } } }));
 export const getModel = (id: string) => call(api.GET('/api/models/{id}', { params: { path: { id } } }));
 export const getMe = () => call(api.GET('/api/me'));
 
