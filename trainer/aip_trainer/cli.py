@@ -2,6 +2,9 @@
 
 Exit codes: 0 success (every output file written), 2 user error (bad spec or data), 1 any other
 failure, 3 stdin reached end-of-file (the parent died).
+
+``python -m aip_trainer batch s3://BUCKET/PREFIX/job.json``: the same job with its inputs and
+outputs in S3, as AWS Batch runs it (batch.py).
 """
 
 from __future__ import annotations
@@ -27,11 +30,21 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run the job described by a job spec file")
     run.add_argument("job", type=Path, help="job spec (JSON, see trainer/job-spec.schema.json)")
+    batch = commands.add_parser(
+        "batch", help="run a job whose job spec, inputs and outputs are in S3 (AWS Batch; docs/contracts.md)"
+    )
+    batch.add_argument("job", help="s3://bucket/prefix/job.json (or a local path)")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
+    if args.command == "batch":
+        # Not the trainer itself: it runs `run` as a subprocess and relays its stdout and stderr,
+        # so it keeps its own stdout and watches no stdin (SIGTERM is how Batch stops a job).
+        from aip_trainer.batch import run_batch
+
+        return run_batch(args.job)
     events = EventWriter.take_stdout()
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if start_stdin_watch():
