@@ -17,6 +17,7 @@ import { headlineContext, headlineFlowchart } from '../src/test-support/headline
 import { recordingActivities } from '../src/test-support/recording-activities.ts';
 import { bundleWorkflows, connectHarness } from '../src/test-support/temporal-harness.ts';
 import { labelingCompleteSignal, retryStageUpdate, stageStatusQuery, statusQuery } from '../src/temporal/messages.ts';
+import { runSearchAttributes } from '../src/temporal/search-attributes.ts';
 import { runFlowchartWorkflow } from '../src/temporal/workflows.ts';
 
 type RunHandle = Awaited<ReturnType<typeof harness.client.workflow.start<typeof runFlowchartWorkflow>>>;
@@ -46,13 +47,15 @@ function scrub(value: unknown): unknown {
 
 /**
  * Runs the headline plan (`drive` plays the user's part while it runs); saves the run's history
- * and those of the named stage workflows.
+ * and those of the named stage workflows. `searchAttributes`: started as the API starts runs, with
+ * AIP's search attributes.
  */
 async function record(
   name: string,
   activities: ReturnType<typeof recordingActivities>['activities'],
   stages: string[],
   drive: (handle: RunHandle) => Promise<void> = async () => {},
+  options: { searchAttributes?: boolean } = {},
 ) {
   if (only.length > 0 && !only.includes(name)) return;
   await harness.withWorkers(activities, async (queues) => {
@@ -61,6 +64,7 @@ async function record(
       taskQueue: queues.orchestration,
       workflowId: runId,
       args: [{ runId, plan, heartbeatTimeoutMs: 5_000, gpuTaskQueue: queues.gpu }],
+      ...(options.searchAttributes ? { typedSearchAttributes: runSearchAttributes({ runId, flowchartId: 'fc_history', ownerId: 'usr_history' }) } : {}),
     });
     await drive(handle);
     await handle.result().catch(() => undefined); // failing runs are recorded too
@@ -117,4 +121,6 @@ await record(
     await stage.signal(labelingCompleteSignal, { labelingJobId: 'job-detect' });
   },
 );
+// Recorded with the search-attributes patch: the stages get the run's search attributes and upsert their state.
+await record('headline-search-attributes', recordingActivities().activities, ['detect'], undefined, { searchAttributes: true });
 await harness.close();

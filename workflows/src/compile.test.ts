@@ -131,6 +131,27 @@ describe('compileFlowchart', () => {
     expect(plan.stages[1]?.initModelId).toBe('m-det');
   });
 
+  it('carries a node\'s GPU pool into its stage, and gives a node without an executor the platform\'s', () => {
+    const graph = headlineFlowchart();
+    const detect = graph.nodes.find((n) => n.id === 'detect')!;
+    Object.assign(detect.data, { pool: 'a100' });
+    const roundKind = graph.nodes.find((n) => n.id === 'round-kind')!;
+    Object.assign(roundKind.data, { executor: 'local' });
+    const local = compileFlowchart(graph, headlineContext());
+    expect(local.stages.map((s) => [s.nodeId, s.executor, s.pool])).toEqual([
+      ['detect', 'local', 'a100'],
+      ['round-kind', 'local', undefined],
+      ['angular-kind', 'local', undefined],
+    ]);
+    expect('pool' in local.stages[1]!).toBe(false);
+    const batch = compileFlowchart(graph, { ...headlineContext(), defaultExecutor: 'batch' });
+    expect(batch.stages.map((s) => [s.nodeId, s.executor])).toEqual([
+      ['detect', 'batch'],
+      ['round-kind', 'local'],
+      ['angular-kind', 'batch'],
+    ]);
+  });
+
   it('refuses an invalid flowchart with every problem', () => {
     const graph = headlineFlowchart();
     graph.edges = [];

@@ -67,10 +67,11 @@ function compileStage(graph: Graph, node: TaskGraphNode, context: FlowchartConte
     labelMap: buildLabelMap(graph, node, context).labelMap,
     hyper,
     visibility: data.visibility ?? TASK_NODE_DEFAULTS.visibility,
-    executor: data.executor ?? TASK_NODE_DEFAULTS.executor,
+    executor: data.executor ?? context.defaultExecutor ?? TASK_NODE_DEFAULTS.executor,
     dependsOn: source.type === 'dataset' ? [] : [source.id],
   };
   if (mode === 'reuse') stage.modelId = data.modelId!;
   else if (data.initModelId) stage.initModelId = data.initModelId;
+  if (data.pool) stage.pool = data.pool;
   return stage;
 }

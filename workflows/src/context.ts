@@ -29,6 +29,11 @@ export interface FlowchartContext {
   models: Record<string, ModelInfo>;
   /** Which tasks a dataset format can feed directly; defaults to `DEFAULT_FORMAT_TASKS`. */
   formatTasks?: Record<string, readonly TaskType[]>;
+  /**
+   * The executor of a node that names none: the platform's EXECUTOR (the API fills it in);
+   * default `local`.
+   */
+  defaultExecutor?: 'local' | 'batch';
 }
 
 /** Labels of a format are usable by these tasks (datasets-spec's rule for the formats it parses). */

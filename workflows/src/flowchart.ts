@@ -13,6 +13,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { TaskType } from './plan.ts';
+import { POOL_NAME, POOL_NAME_RULE } from './pools.ts';
 
 export const TASK_TYPES = [
   'classification',
@@ -77,6 +78,11 @@ export const TaskNodeDataSchema = Type.Object({
   patience: auto(Type.Integer({ minimum: 0, maximum: 10000 }), 'a whole number of epochs (0 or more) to wait for an improvement before stopping, or empty for automatic'),
   visibility: Type.Optional(Type.Union([Type.Literal('private'), Type.Literal('public')], { description: '"private" (only you) or "public" (everyone can reuse the trained model)' })),
   executor: Type.Optional(Type.Union([Type.Literal('local'), Type.Literal('batch')], { description: '"local" (this server) or "batch" (AWS Batch)' })),
+  /**
+   * The GPU pool whose workers train this stage (pools.ts; default `default`): say, `a100` for a
+   * stage that needs the big cards. Used by the local executor; a Batch job goes to Batch's queue.
+   */
+  pool: Type.Optional(Type.String({ pattern: POOL_NAME.source, description: `the name of a GPU pool (${POOL_NAME_RULE}), or empty for the default pool` })),
   /** Display name (default: the node id). */
   label: Type.Optional(Type.String({ description: 'the name shown on the box' })),
 });

@@ -49,6 +49,11 @@ export interface PlanStage {
   initModelId?: string;
   visibility: 'private' | 'public';
   executor: 'local' | 'batch';
+  /**
+   * The GPU pool that trains it (`executor: 'local'`): its training goes to the pool's task queue
+   * (`gpuTaskQueue`). Absent: the default pool (and every plan compiled before pools existed).
+   */
+  pool?: string;
   /** Node ids of the stages that must finish first (at most one: the input stage). */
   dependsOn: string[];
 }

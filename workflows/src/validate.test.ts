@@ -70,6 +70,22 @@ describe('validateFlowchart', () => {
     });
   });
 
+  it('reports a GPU pool name that cannot be a task queue, naming the stage', () => {
+    expect(problemsAfter((g) => Object.assign(taskData(g, 'detect'), { pool: 'a100-80gb' }))).toEqual([]);
+    const problem = expectOnly(
+      problemsAfter((g) => Object.assign(taskData(g, 'round-kind'), { pool: 'Big GPUs' })),
+      'invalid_node',
+      'round-kind',
+    );
+    expect(problem.params).toEqual({ node: 'round-kind', box: 'stage', setting: 'pool', got: '"Big GPUs"' });
+    expect(problem.message).toBe(
+      'The stage "round-kind": the setting "pool" must be the name of a GPU pool (lower-case letters, digits and "-", at most 40 characters, starting with a letter or digit), or empty for the default pool (got "Big GPUs").',
+    );
+    for (const pool of ['', '-a', 'a'.repeat(41), 'a_b']) {
+      expect(problemsAfter((g) => Object.assign(taskData(g, 'detect'), { pool })).map((p) => p.params.setting)).toEqual(['pool']);
+    }
+  });
+
   it('accepts null hyper-parameters as automatic and extra Svelte Flow properties', () => {
     const problems = problemsAfter((g) => {
       Object.assign(taskData(g, 'detect'), { epochs: null, batchSize: null });

@@ -40,6 +40,11 @@ export interface StageProgress {
   datasetId?: string;
   /** The labeling job the stage waits for (state `awaiting_labels`). */
   labelingJobId?: string;
+  /**
+   * State `failed`: the failure's type at the root of its chain (`UserError` and `LabelsRequired`:
+   * the user's data or configuration; anything else: infrastructure). For operators' metrics.
+   */
+  failureType?: string;
 }
 
 /** A stage's labeling job, as `openLabelingJob` left it. */

@@ -8,3 +8,5 @@ export * from './messages.ts';
 export * from './activity-contract.ts';
 export { TASK_QUEUES } from './task-queues.ts';
 export { workflowsPath } from './workflows-path.ts';
+export * from './search-attributes.ts';
+export { ensureSearchAttributes, searchAttributeCommand, type OperatorConnection } from './register-search-attributes.ts';

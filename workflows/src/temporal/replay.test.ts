@@ -32,6 +32,10 @@ describe('workflow history replay', () => {
       // Recorded with the labeling-in-aip patch: the detector waits for labels, then trains on them.
       'headline-labeled.run.json',
       'headline-labeled.stage-detect.json',
+      // Recorded with the search-attributes patch: started as the API starts runs, the stages get the
+      // run's search attributes and upsert AipStageState at each state they record.
+      'headline-search-attributes.run.json',
+      'headline-search-attributes.stage-detect.json',
       'headline-stage-failed.run.json',
       'headline-stage-failed.stage-detect.json',
       // Recorded with the retry-failed-stage patch: the detector fails, waits, is retried by the update.

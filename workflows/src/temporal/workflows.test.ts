@@ -398,6 +398,34 @@ describe('AIP workflows on the Temporal server (TEMPORAL_ADDRESS)', () => {
     expect(callsOf(calls, 'recordStage', 'detect').at(-1)!.input).toMatchObject({ metrics: {}, message: 'The images of "detect" have no labels, so the reused model was not scored on them.' });
   });
 
+  it('trains each stage on its GPU pool\'s queue, and a Batch stage from the orchestration queue', async () => {
+    const graph = headlineFlowchart();
+    const data = (id: string) => graph.nodes.find((n) => n.id === id)!.data;
+    Object.assign(data('detect'), { pool: 'blue' });
+    Object.assign(data('round-kind'), { executor: 'batch', pool: 'blue' });
+    const plan = compileFlowchart(graph, headlineContext());
+    const queues: Record<string, string> = {};
+    const { activities } = recordingActivities({
+      async trainStage({ runId, stage }) {
+        queues[stage.nodeId] = Context.current().info.taskQueue;
+        return { prefix: `runs/${runId}/stages/${stage.nodeId}/out` };
+      },
+    });
+    const taskQueues = await harness.withWorkers(
+      activities,
+      async (taskQueues) => {
+        await (await start(taskQueues, plan)).result();
+        return taskQueues;
+      },
+      { pools: ['blue'], orchestrationTrains: true },
+    );
+    expect(queues).toEqual({
+      detect: `${taskQueues.gpu}-blue`,
+      'round-kind': taskQueues.orchestration,
+      'angular-kind': taskQueues.gpu,
+    });
+  });
+
   it('ingests a dataset', async () => {
     const { activities, calls } = recordingActivities();
     const result = await harness.withWorkers(activities, async (queues) =>

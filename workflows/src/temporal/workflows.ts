@@ -18,11 +18,14 @@ import {
   patched,
   proxyActivities,
   setHandler,
+  upsertSearchAttributes,
   workflowInfo,
   type ActivityOptions,
   type RetryPolicy,
 } from '@temporalio/workflow';
+import type { SearchAttributePair } from '@temporalio/common';
 import type { Plan, PlanStage } from '../plan.ts';
+import { gpuTaskQueue } from '../pools.ts';
 import type { Metrics, PlatformActivities, StageState, TrainedModel } from './activity-contract.ts';
 import { failureMessage, failureType } from './failures.ts';
 import {
@@ -35,13 +38,14 @@ import {
   type RunStatusView,
   type StageView,
 } from './messages.ts';
+import { AipFlowchartId, AipNodeId, AipOwner, AipRunId, AipStageState } from './search-attributes.ts';
 import { TASK_QUEUES } from './task-queues.ts';
 
 /** Options every stage-running workflow accepts; the run passes its own down to its stages. */
 export interface ExecutionOptions {
   /** Heartbeat timeout of `trainStage` (default 60 s): how soon a dead trainer is noticed. */
   heartbeatTimeoutMs?: number;
-  /** Task queue of `trainStage` (default `TASK_QUEUES.gpu`). */
+  /** The GPU task queue (default `TASK_QUEUES.gpu`): `trainStage` runs on its pool's queue (`gpuTaskQueue`). */
   gpuTaskQueue?: string;
 }
 
@@ -100,13 +104,26 @@ function activitiesFor(options: ExecutionOptions) {
     quick: proxyActivities<PlatformActivities>(QUICK),
     long: proxyActivities<PlatformActivities>(LONG),
     // Training resumes from its checkpoint when retried, so a lost GPU worker costs one epoch.
-    gpu: proxyActivities<PlatformActivities>({
-      taskQueue: options.gpuTaskQueue ?? TASK_QUEUES.gpu,
-      startToCloseTimeout: '24 hours',
-      heartbeatTimeout: options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
-      retry: retry(5),
-    }),
+    train: (stage: PlanStage) =>
+      proxyActivities<PlatformActivities>({
+        ...trainingQueue(options, stage),
+        startToCloseTimeout: '24 hours',
+        heartbeatTimeout: options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
+        retry: retry(5),
+      }),
   };
+}
+
+/**
+ * Where a stage's `trainStage` runs. A Batch stage: on the workflow's own (orchestration) queue —
+ * submitting a job and polling it needs no GPU, and orchestration workers register every activity
+ * (behind a patch: such stages went to the GPU queue before). Any other: the GPU queue of the
+ * stage's pool. A plan compiled before pools existed has none, so its queue is the plain GPU queue
+ * it always was.
+ */
+function trainingQueue(options: ExecutionOptions, stage: PlanStage): { taskQueue?: string } {
+  if (stage.executor === 'batch' && patched('batch-trains-from-orchestration')) return {};
+  return { taskQueue: gpuTaskQueue(options.gpuTaskQueue ?? TASK_QUEUES.gpu, stage.pool) };
 }
 
 export async function ingestDatasetWorkflow(input: IngestDatasetInput): Promise<{ status: 'ready' | 'invalid' }> {
@@ -132,6 +149,7 @@ export async function runFlowchartWorkflow(input: RunFlowchartInput): Promise<Ru
   const activities = activitiesFor(input);
   // Decided once, at the start: a run keeps the failure handling it started with.
   const retryable = patched('retry-failed-stage');
+  const searchable = hasSearchAttributes();
   const view: RunStatusView = {
     status: 'running',
     stages: Object.fromEntries(plan.stages.map((s) => [s.nodeId, { state: 'pending', progress: 0 } satisfies StageView])),
@@ -145,7 +163,7 @@ export async function runFlowchartWorkflow(input: RunFlowchartInput): Promise<Ru
       throw ApplicationFailure.create({ type: 'UserError', nonRetryable: true, message: `This run's plan has version ${String(plan.version)}, which this worker does not know; compile the flowchart again.` });
     }
     await activities.quick.recordRun({ runId, status: 'running' });
-    const models = await runStages(input, view, retryable ? retries : undefined);
+    const models = await runStages(input, view, retryable ? retries : undefined, searchable);
     const bundle = await activities.long.packageBundle({ runId, plan, models });
     view.bundleKey = bundle.bundleKey;
     const metrics = await activities.long.evaluateCascade({ runId, plan, models, bundleKey: bundle.bundleKey });
@@ -248,7 +266,12 @@ class StageRetries {
  * With `retries`, a failed stage waits for the user's retry; without (runs started before
  * retries existed), the first failure ends the run.
  */
-async function runStages(input: RunFlowchartInput, view: RunStatusView, retries: StageRetries | undefined): Promise<Record<string, string>> {
+async function runStages(
+  input: RunFlowchartInput,
+  view: RunStatusView,
+  retries: StageRetries | undefined,
+  searchable: boolean,
+): Promise<Record<string, string>> {
   const { runId, plan } = input;
   const activities = activitiesFor(input);
   const models: Record<string, string> = {};
@@ -277,6 +300,7 @@ async function runStages(input: RunFlowchartInput, view: RunStatusView, retries:
     try {
       const result = await executeChild(stageWorkflow, {
         workflowId: retries?.workflowIdOf(stage.nodeId) ?? `${runId}/${stage.nodeId}`,
+        ...(searchable ? { typedSearchAttributes: stageSearchAttributes(stage.nodeId) } : {}),
         args: [
           {
             runId,
@@ -352,6 +376,28 @@ async function runStages(input: RunFlowchartInput, view: RunStatusView, retries:
   });
 }
 
+/**
+ * Whether this workflow keeps its search attributes (search-attributes.ts) up to date: those
+ * started with them (the API sets them on runs where the namespace has them registered; runs pass
+ * theirs on to their stages) and not started before this change (no marker: their histories carry
+ * no search attribute commands).
+ */
+function hasSearchAttributes(): boolean {
+  return patched('search-attributes') && workflowInfo().typedSearchAttributes.get(AipRunId) !== undefined;
+}
+
+/** A stage workflow's search attributes: its run's (run, flowchart, owner), its node, its state. */
+function stageSearchAttributes(nodeId: string): SearchAttributePair[] {
+  const run = workflowInfo().typedSearchAttributes;
+  const pairs: SearchAttributePair[] = [];
+  for (const key of [AipRunId, AipFlowchartId, AipOwner]) {
+    const value = run.get(key);
+    if (value !== undefined) pairs.push({ key, value });
+  }
+  pairs.push({ key: AipNodeId, value: nodeId }, { key: AipStageState, value: 'pending' });
+  return pairs;
+}
+
 /** What a `labelingComplete` signal without a job id completes: the job the stage waits for. */
 const ANY_JOB = '*';
 
@@ -381,9 +427,20 @@ export async function stageWorkflow(input: StageWorkflowInput): Promise<StageRes
     completedJobs.add(labelingJobId ?? ANY_JOB);
   });
 
-  const record = async (state: StageState, extra: { message?: string; metrics?: Metrics; modelId?: string; labelingJobId?: string } = {}) => {
+  // Started with search attributes: `AipStageState` follows every recorded state.
+  const searchable = hasSearchAttributes();
+  const showState = (state: StageState) => {
+    if (searchable) upsertSearchAttributes([{ key: AipStageState, value: state }]);
+  };
+
+  const record = async (
+    state: StageState,
+    extra: { message?: string; metrics?: Metrics; modelId?: string; labelingJobId?: string; failureType?: string } = {},
+  ) => {
     const progress = STATE_PROGRESS[state] ?? view.progress;
-    Object.assign(view, { state, progress, ...extra });
+    const { failureType: _type, ...shown } = extra;
+    Object.assign(view, { state, progress, ...shown });
+    showState(state);
     await activities.quick.recordStage({ runId, nodeId, state, progress, ...extra });
   };
 
@@ -416,7 +473,7 @@ export async function stageWorkflow(input: StageWorkflowInput): Promise<StageRes
     let model: TrainedModel;
     if (stage.mode === 'train') {
       await record('training');
-      model = await activities.gpu.trainStage({ runId, stage, data });
+      model = await activities.train(stage).trainStage({ runId, stage, data });
     } else {
       model = await activities.quick.resolveModel({ modelId: requireModelId(stage) });
     }
@@ -440,6 +497,7 @@ export async function stageWorkflow(input: StageWorkflowInput): Promise<StageRes
   } catch (err) {
     if (isCancellation(err)) {
       view.state = 'cancelled';
+      showState('cancelled');
       await CancellationScope.nonCancellable(() =>
         activities.quick.recordStage({ runId, nodeId, state: 'cancelled', progress: view.progress, message: 'Cancelled.' }),
       );
@@ -447,7 +505,7 @@ export async function stageWorkflow(input: StageWorkflowInput): Promise<StageRes
     }
     if (!(err instanceof TemporalFailure)) throw err; // a bug here: let the workflow task retry
     const message = failureMessage(err);
-    await record('failed', { message });
+    await record('failed', { message, failureType: failureType(err) ?? 'StageFailed' });
     throw ApplicationFailure.create({ type: failureType(err) ?? 'StageFailed', nonRetryable: true, message, cause: err });
   }
 }

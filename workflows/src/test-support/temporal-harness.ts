@@ -6,7 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { gpuTaskQueue } from '../pools.ts';
 import type { PlatformActivities } from '../temporal/activity-contract.ts';
+import { ensureSearchAttributes } from '../temporal/register-search-attributes.ts';
 import { workflowsPath } from '../temporal/workflows-path.ts';
 
 export function temporalAddress(): string {
@@ -41,13 +43,20 @@ export interface TaskQueues {
   gpu: string;
 }
 
+export interface WorkerOptions {
+  /** GPU pools served besides the default one: a GPU worker each, on `gpuTaskQueue(gpu, pool)`. */
+  pools?: string[];
+  /** The orchestration worker runs trainStage too (as production's does, for Batch stages). */
+  orchestrationTrains?: boolean;
+}
+
 export interface TemporalHarness {
   client: Client;
   /**
    * Runs `fn` while an orchestration worker (workflows + every activity but trainStage) and a GPU
    * worker (trainStage only) poll fresh task queues; shuts both down afterwards.
    */
-  withWorkers<T>(activities: PlatformActivities, fn: (taskQueues: TaskQueues) => Promise<T>): Promise<T>;
+  withWorkers<T>(activities: PlatformActivities, fn: (taskQueues: TaskQueues) => Promise<T>, options?: WorkerOptions): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -57,9 +66,11 @@ export async function connectHarness(bundle: WorkflowBundle): Promise<TemporalHa
   const connection = await Connection.connect({ address });
   const nativeConnection = await NativeConnection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
+  // Runs started with AIP's search attributes need them registered (the dev server of `npm test` has them already).
+  await ensureSearchAttributes(connection, 'default');
   return {
     client,
-    async withWorkers(activities, fn) {
+    async withWorkers(activities, fn, options = {}) {
       const unique = randomUUID().slice(0, 8);
       const taskQueues = { orchestration: `aip-test-orch-${unique}`, gpu: `aip-test-gpu-${unique}` };
       const { trainStage, ...orchestrationActivities } = activities;
@@ -68,15 +79,16 @@ export async function connectHarness(bundle: WorkflowBundle): Promise<TemporalHa
         ...common,
         taskQueue: taskQueues.orchestration,
         workflowBundle: bundle,
-        activities: orchestrationActivities,
+        activities: options.orchestrationTrains ? activities : orchestrationActivities,
       });
-      const gpu = await Worker.create({ ...common, taskQueue: taskQueues.gpu, activities: { trainStage } });
+      const gpuQueues = [taskQueues.gpu, ...(options.pools ?? []).map((pool) => gpuTaskQueue(taskQueues.gpu, pool))];
+      const gpus = await Promise.all(gpuQueues.map((taskQueue) => Worker.create({ ...common, taskQueue, activities: { trainStage } })));
       const work = fn(taskQueues);
       const settled = work.then(
         () => undefined,
         () => undefined,
       );
-      await Promise.all([orchestration.runUntil(settled), gpu.runUntil(settled)]);
+      await Promise.all([orchestration, ...gpus].map((worker) => worker.runUntil(settled)));
       return work;
     },
     async close() {
