@@ -29,3 +29,20 @@ export { LocalBlobStore } from './blobs/local.ts';
 export { S3BlobStore, type S3BlobStoreOptions, parseS3Url } from './blobs/s3.ts';
 export { type OpenBlobStoreOptions, openBlobStore } from './blobs/open.ts';
 export { listLocalFiles } from './blobs/files.ts';
+export { type Readiness, type ReadinessProbes, PROBE_TIMEOUT_MS, checkReadiness, serviceProbes } from './readiness.ts';
+export { type CreateLoggerOptions, type Logger, LOG_REDACT_CENSOR, LOG_REDACT_PATHS, createLogger } from './observability/logging.ts';
+export {
+  type MetricsResponse,
+  type Outcome,
+  type SlotCounts,
+  Gauge,
+  Registry,
+  USER_FAILURE_TYPES,
+  activityDuration,
+  observeTrainingSlots,
+  processMetrics,
+  renderMetrics,
+  stageDuration,
+  stageFailures,
+} from './observability/metrics.ts';
+export { type StartTracingOptions, type Tracing, startTracing, tracingFromConfig } from './observability/tracing.ts';

@@ -98,6 +98,7 @@ export class S3BlobStore implements BlobStore {
         Body: typeof body === 'string' ? Buffer.from(body) : body,
         ...(opts.contentType ? { ContentType: opts.contentType } : {}),
       },
+      ...(opts.tags ? { tags: Object.entries(opts.tags).map(([Key, Value]) => ({ Key, Value })) } : {}),
       partSize: this.partSize,
       queueSize: 4,
       leavePartsOnError: false,
@@ -129,6 +130,11 @@ export class S3BlobStore implements BlobStore {
       ...(options.contentType ? { ResponseContentType: options.contentType } : {}),
     });
     return getSignedUrl(this.signer, command, { expiresIn: options.expiresInSeconds });
+  }
+
+  /** `s3://bucket/<basePrefix><key>`: where a key is for programs that read S3 themselves. */
+  uri(key: string): string {
+    return `s3://${this.bucket}/${this.fullKey(key)}`;
   }
 
   async exists(key: string): Promise<boolean> {

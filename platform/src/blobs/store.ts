@@ -7,6 +7,8 @@ export type BlobBody = Buffer | Uint8Array | string | Readable;
 
 export interface PutOptions {
   contentType?: string;
+  /** Object tags (S3; lifecycle rules select by them). Stores without tags ignore them. */
+  tags?: Record<string, string>;
 }
 
 export interface DownloadUrlOptions {
@@ -44,6 +46,8 @@ export interface BlobStore {
   downloadUrl?(key: string, options: DownloadUrlOptions): Promise<string>;
   /** The local backend's file of a key, to read it without a copy; undefined elsewhere. */
   localPath?(key: string): string | undefined;
+  /** The S3 backend's `s3://bucket/key` URI of a key (for jobs that read S3 themselves, AWS Batch); absent elsewhere. */
+  uri?(key: string): string;
 }
 
 export class BlobNotFoundError extends Error {
