@@ -12,6 +12,14 @@ export function stagePrefix(runId: string, nodeId: string): string {
   return `runs/${runId}/stages/${nodeId}`;
 }
 
+/**
+ * The latest checkpoint of a stage's training, copied there after every epoch so any worker can
+ * resume it (the Batch trainer keeps its own the same way).
+ */
+export function stageCheckpointKey(runId: string, nodeId: string): string {
+  return `${stagePrefix(runId, nodeId)}/checkpoint/checkpoint.pt`;
+}
+
 export function modelPrefix(modelId: string): string {
   return `models/${modelId}`;
 }

@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, newId, openBlobStore, openDatabase, schema, type OpenedDatabase } from '@aip/platform';
+import { loadConfig, newId, openBlobStore, openDatabase, schema, stageDuration, stageFailures, type OpenedDatabase } from '@aip/platform';
 import type { ActivityDeps } from './deps.ts';
 import { recordRun, recordStage, recordStageProgress } from './records.ts';
 
@@ -73,5 +73,46 @@ describe('status mirroring (PGlite)', () => {
       { event: 'epoch', epoch: 2, epochs: 4, loss: 0.4 },
     ]);
     expect(progress).toBe(0.5);
+  });
+
+  it('measures each finished stage attempt once, by task and executor, and counts failures by whose they are', async () => {
+    const plannedRun = newId('run');
+    const [owner] = await opened.db.select({ id: schema.users.id }).from(schema.users);
+    await opened.db.insert(schema.runs).values({
+      id: plannedRun,
+      ownerId: owner!.id,
+      flowchartRevision: 1,
+      graph: {},
+      plan: { version: 1, stages: [{ nodeId: 'seg', task: 'segmentation', executor: 'batch' }] },
+      workflowId: plannedRun,
+    });
+    const observed = async () => {
+      const durations = (await stageDuration.get()).values.filter((v) => v.metricName === 'aip_stage_duration_seconds_count' && v.labels.task === 'segmentation');
+      const failures = (await stageFailures.get()).values.filter((v) => v.labels.task === 'segmentation');
+      return {
+        durations: Object.fromEntries(durations.map((v) => [`${v.labels.executor}/${v.labels.outcome}`, v.value])),
+        failures: Object.fromEntries(failures.map((v) => [`${v.labels.executor}/${v.labels.outcome}`, v.value])),
+      };
+    };
+
+    await recordStage(deps, { runId: plannedRun, nodeId: 'seg', state: 'preparing' });
+    await recordStage(deps, { runId: plannedRun, nodeId: 'seg', state: 'failed', message: 'bad polygons', failureType: 'UserError' });
+    await recordStage(deps, { runId: plannedRun, nodeId: 'seg', state: 'failed', message: 'bad polygons', failureType: 'UserError' });
+    expect(await observed()).toEqual({ durations: { 'batch/failed': 1 }, failures: { 'batch/user_error': 1 } });
+
+    // The retried attempt: its own duration, from its own first state.
+    await recordStage(deps, { runId: plannedRun, nodeId: 'seg', state: 'preparing' });
+    await recordStage(deps, { runId: plannedRun, nodeId: 'seg', state: 'training' });
+    await recordStage(deps, { runId: plannedRun, nodeId: 'seg', state: 'failed', message: 'worker lost', failureType: 'Error' });
+    await recordStage(deps, { runId: plannedRun, nodeId: 'seg', state: 'preparing' });
+    await recordStage(deps, { runId: plannedRun, nodeId: 'seg', state: 'succeeded' });
+    expect(await observed()).toEqual({
+      durations: { 'batch/failed': 2, 'batch/succeeded': 1 },
+      failures: { 'batch/user_error': 1, 'batch/error': 1 },
+    });
+
+    // A stage the run never started, recorded cancelled when the run ended: nothing to measure.
+    await recordStage(deps, { runId: plannedRun, nodeId: 'never', state: 'cancelled', message: 'Not run' });
+    expect((await observed()).durations).toEqual({ 'batch/failed': 2, 'batch/succeeded': 1 });
   });
 });

@@ -3,7 +3,7 @@
  * truth; every write here is an idempotent upsert so a retried activity changes nothing twice.
  */
 import { and, eq, sql } from 'drizzle-orm';
-import { newId, schema, type StageTimelineEntry } from '@aip/platform';
+import { USER_FAILURE_TYPES, newId, schema, stageDuration, stageFailures, type Outcome, type StageTimelineEntry } from '@aip/platform';
 import type { RunStatus, StageProgress } from '@aip/workflows/temporal';
 import type { ActivityDeps } from './deps.ts';
 
@@ -31,6 +31,7 @@ export async function recordRun(
 export async function recordStage(deps: ActivityDeps, input: StageProgress): Promise<void> {
   const now = new Date();
   const finished = FINISHED_STAGE.includes(input.state);
+  const before = finished ? await stageBefore(deps, input) : undefined;
   const values = {
     state: input.state,
     updatedAt: now,
@@ -58,6 +59,7 @@ export async function recordStage(deps: ActivityDeps, input: StageProgress): Pro
     .insert(schema.stageRuns)
     .values({ id: newId('stg'), runId: input.runId, nodeId: input.nodeId, startedAt: now, timeline: [entry], ...values })
     .onConflictDoUpdate({ target: [schema.stageRuns.runId, schema.stageRuns.nodeId], set: { ...values, timeline } });
+  if (before) observeFinishedStage(before, input, now);
   // A stage that ended while people were labeling for it no longer waits for them: its job closes
   // (a retry of the stage opens it again, with the labels already given).
   if (input.state === 'failed' || input.state === 'cancelled') {
@@ -93,4 +95,43 @@ export async function recordStageProgress(
     .update(schema.stageRuns)
     .set({ progress, progressDetail: detail, updatedAt: new Date(), ...epochs })
     .where(sql`${schema.stageRuns.runId} = ${runId} and ${schema.stageRuns.nodeId} = ${nodeId}`);
+}
+
+/** A stage's row as it was before a write, and its task and executor from the run's plan. */
+interface StageBefore {
+  state: string | null;
+  timeline: StageTimelineEntry[] | null;
+  task: string | null;
+  executor: string | null;
+}
+
+async function stageBefore(deps: ActivityDeps, { runId, nodeId }: StageProgress): Promise<StageBefore | undefined> {
+  const planned = (field: string) =>
+    sql<string | null>`(select s->>${field} from jsonb_array_elements(${schema.runs.plan}->'stages') s where s->>'nodeId' = ${nodeId} limit 1)`;
+  const [row] = await deps.db
+    .select({ state: schema.stageRuns.state, timeline: schema.stageRuns.timeline, task: planned('task'), executor: planned('executor') })
+    .from(schema.runs)
+    .leftJoin(schema.stageRuns, and(eq(schema.stageRuns.runId, schema.runs.id), eq(schema.stageRuns.nodeId, nodeId)))
+    .where(eq(schema.runs.id, runId));
+  return row;
+}
+
+/**
+ * A stage attempt has just finished: `aip_stage_duration_seconds` from the attempt's first state
+ * (after the previous attempt's end) to now, and `aip_stage_failures_total` for a failure. Once per
+ * attempt: a repeated write (a retried activity) and a stage that never started (recorded
+ * `cancelled` when its run ended first) count nothing.
+ */
+function observeFinishedStage(before: StageBefore, input: StageProgress, now: Date): void {
+  if (before.state === null || before.state === input.state || FINISHED_STAGE.includes(before.state)) return;
+  const timeline = before.timeline ?? [];
+  let first = timeline.length;
+  while (first > 0 && !FINISHED_STAGE.includes(timeline[first - 1]!.state)) first -= 1;
+  const startedAt = timeline[first]?.at;
+  if (startedAt === undefined) return;
+  const labels = { task: before.task ?? 'unknown', executor: before.executor ?? 'unknown' };
+  stageDuration.observe({ ...labels, outcome: input.state as Outcome }, Math.max(0, (now.getTime() - Date.parse(startedAt)) / 1000));
+  if (input.state === 'failed') {
+    stageFailures.inc({ ...labels, outcome: USER_FAILURE_TYPES.includes(input.failureType ?? '') ? 'user_error' : 'error' });
+  }
 }
