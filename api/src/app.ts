@@ -10,6 +10,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { LOG_REDACT_CENSOR, LOG_REDACT_PATHS } from '@aip/platform';
 import type { AppDeps } from './deps.ts';
 import { access, installAccess } from './access.ts';
 import { ApiError, errorBody, installErrorHandling, ErrorSchema } from './errors.ts';
@@ -24,30 +25,13 @@ import healthRoutes from './routes/health.ts';
 import labelingRoutes from './routes/labeling.ts';
 import labelingHookRoutes from './routes/labeling-hooks.ts';
 import meRoutes from './routes/me.ts';
+import metricsRoutes from './routes/metrics.ts';
 import modelRoutes from './routes/models.ts';
 import runRoutes from './routes/runs.ts';
 import stageRoutes from './routes/stages.ts';
 
-/**
- * Where credentials could reach a log line: request and response headers (Fastify's serializers
- * leave them out today; these paths keep it so if a serializer or an error ever includes them).
- */
-export const LOG_REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-csrf-token"]',
-  'req.headers["x-aip-signature"]',
-  'res.headers["set-cookie"]',
-  'headers.authorization',
-  'headers.cookie',
-  'headers["x-csrf-token"]',
-  'headers["x-aip-signature"]',
-  'password',
-  'body.password',
-  'body.currentPassword',
-  'body.newPassword',
-  'body.secret',
-];
+// One list for every AIP process's logs (platform's logging): credentials never reach a line.
+export { LOG_REDACT_PATHS };
 
 function createInstance(logger: AppDeps['logger'], trustProxy: AppDeps['config']['trustProxy']) {
   const logging =
@@ -56,7 +40,7 @@ function createInstance(logger: AppDeps['logger'], trustProxy: AppDeps['config']
       : {
           level: (logger === true ? undefined : logger.level) ?? 'info',
           ...(logger !== true && logger.stream ? { stream: logger.stream } : {}),
-          redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
+          redact: { paths: LOG_REDACT_PATHS, censor: LOG_REDACT_CENSOR },
         };
   return Fastify({
     logger: logging,
@@ -135,6 +119,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     app.swagger(),
   );
   app.register(healthRoutes, deps);
+  app.register(metricsRoutes, deps);
   app.register(
     async (api) => {
       api.register(architectureRoutes);

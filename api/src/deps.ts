@@ -12,6 +12,17 @@ export type ApiConfig = Pick<AipConfig, 'heartbeatTimeoutMs' | 'taskQueues'> & {
   trustProxy?: AipConfig['trustProxy'];
   /** Lifetime of presigned download links (default 300 s); AipConfig's `downloadUrlSeconds`. */
   downloadUrlSeconds?: number;
+  /** The executor of a node that names none (default `local`); AipConfig's `executor` (EXECUTOR). */
+  executor?: AipConfig['executor'];
+  /** AWS Batch, when the platform has it; without, runs asking for `batch` are refused. */
+  batch?: AipConfig['batch'];
+  /**
+   * Whether the Temporal namespace has AIP's search attributes (ensureSearchAttributes at start;
+   * default true): runs are started with them only then.
+   */
+  searchAttributes?: boolean;
+  /** The GPU pools whose task queues `/metrics` reports the backlog of (default: the default pool); AipConfig's `gpuPools`. */
+  gpuPools?: string[];
 };
 
 export interface AppDeps {

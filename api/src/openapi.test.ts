@@ -23,7 +23,7 @@ describe('API models, OpenAPI and web app (PGlite, Temporal dev server)', () => 
     // The same routes as the app's route table (which the authorization matrix test covers one by one).
     const table = routeTable(h.app).map((route) => `${route.method} ${route.url.replace(/:(\w+)/g, '{$1}').replace(/\*$/, '{*}')}`);
     // The document itself is the only hidden route.
-    expect(routes.sort()).toEqual([...table.filter((route) => route !== 'GET /api/openapi.json'), 'GET /healthz', 'GET /readyz'].sort());
+    expect(routes.sort()).toEqual([...table.filter((route) => route !== 'GET /api/openapi.json'), 'GET /healthz', 'GET /readyz', 'GET /metrics'].sort());
     const getRun = doc.paths['/api/runs/{id}'].get;
     expect(getRun.tags).toEqual(['runs']);
     expect(Object.keys(getRun.responses).sort()).toEqual(['200', '401', '404']);
@@ -33,6 +33,7 @@ describe('API models, OpenAPI and web app (PGlite, Temporal dev server)', () => 
     expect(doc.components.securitySchemes.session).toMatchObject({ type: 'apiKey', in: 'cookie', name: 'aip_session' });
     expect(doc.paths['/api/auth/login'].post.security).toEqual([]);
     expect(doc.paths['/healthz'].get.security).toEqual([]);
+    expect(doc.paths['/metrics'].get.security).toEqual([]);
     // The webhook authenticates by its HMAC signature, not a token.
     expect(doc.paths['/api/hooks/labeling/{jobId}'].post.security).toEqual([]);
 

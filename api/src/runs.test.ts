@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { bundles, datasets, newId, runs, stageRuns } from '@aip/platform';
-import { startHarness, startedWorkflow, type Harness } from './test-support.ts';
+import { buildAppOn, startHarness, startedWorkflow, type Harness } from './test-support.ts';
 
 /** dataset → detector (round, angular) → classifier of the round objects. */
 function cascade(datasetId: string) {
@@ -77,6 +77,38 @@ describe('API flowcharts and runs (PGlite, local blob store, Temporal dev server
     expect(res.json().error).toMatchObject({ code: 'invalid_flowchart', problems: [expect.objectContaining({ code: 'missing_input', nodeId: 'c' })] });
     expect(await h.db.select().from(runs)).toHaveLength(0);
     expect((await post('/api/flowcharts/fc_nope/runs')).statusCode).toBe(404);
+  });
+
+  it('refuses a run that asks for AWS Batch where the platform has none, naming the stage; EXECUTOR is the default executor', async () => {
+    const graph = cascade(readyDataset);
+    Object.assign(graph.nodes[2]!.data, { executor: 'batch' });
+    const flowchart = (await post('/api/flowcharts', { name: 'batch', graph })).json();
+    const refused = await post(`/api/flowcharts/${flowchart.id}/runs`);
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error).toEqual({
+      code: 'executor_unavailable',
+      message: expect.stringMatching(/^The stage "round-kind" is set to train on AWS Batch \(executor "batch"\), but this platform has no AWS Batch configured/),
+      problems: [expect.objectContaining({ code: 'batch_unavailable', nodeId: 'round-kind' })],
+    });
+    expect(await h.db.select().from(runs).where(eq(runs.flowchartId, flowchart.id))).toHaveLength(0);
+
+    // With Batch configured (EXECUTOR=batch), the node that names no executor gets the platform's.
+    const batch = { jobQueue: 'q', jobDefinition: 'd', region: 'us-east-1', endpoint: undefined, gpus: 1, pollMs: 1000 };
+    const app = buildAppOn(h, { config: { executor: 'batch', batch } });
+    try {
+      Object.assign(graph.nodes[2]!.data, { executor: 'local' });
+      const local = (await post('/api/flowcharts', { name: 'mixed', graph })).json();
+      const started = await app.inject({ method: 'POST', url: `/api/flowcharts/${local.id}/runs`, headers: h.auth });
+      expect(started.statusCode).toBe(201);
+      h.started.add(started.json().workflowId);
+      const [args] = (await startedWorkflow(h.temporal, started.json().workflowId)).args as [{ plan: { stages: { nodeId: string; executor: string }[] } }];
+      expect(args.plan.stages.map((s) => [s.nodeId, s.executor])).toEqual([
+        ['detect', 'batch'],
+        ['round-kind', 'local'],
+      ]);
+    } finally {
+      await app.close();
+    }
   });
 
   it('runs a valid flowchart: run row, workflow started with the plan, status with pending stages, cancel, bundle', async () => {

@@ -1,25 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { ApplicationFailure } from '@temporalio/common';
-import { datasets, newId, runs } from '@aip/platform';
+import { runs } from '@aip/platform';
 import type { PlatformActivities } from '@aip/workflows/temporal';
-import { standInActivities, startStandInWorkers, waitUntil } from './stand-in-workers.ts';
+import { saveCascadeFlowchart, standInActivities, startStandInWorkers, waitUntil } from './stand-in-workers.ts';
 import { startHarness, type Harness } from './test-support.ts';
-
-/** dataset → detector (round, angular) → classifier of the round objects. */
-function cascade(datasetId: string) {
-  return {
-    nodes: [
-      { id: 'data', type: 'dataset', position: { x: 0, y: 0 }, data: { datasetId } },
-      { id: 'detect', type: 'detection', position: { x: 200, y: 0 }, data: { classes: ['round', 'angular'] } },
-      { id: 'round-kind', type: 'classification', position: { x: 400, y: 0 }, data: { classes: ['circle', 'ring'], parentClass: 'round' } },
-    ],
-    edges: [
-      { id: 'e1', source: 'data', target: 'detect' },
-      { id: 'e2', source: 'detect', target: 'round-kind' },
-    ],
-  };
-}
 
 /**
  * Stand-ins for the platform's activities: they exercise the run workflow and the API, not
@@ -55,18 +40,8 @@ describe('API retry of a failed stage (PGlite, local blob store, Temporal dev se
   const post = (url: string, payload?: object) => h.app.inject({ method: 'POST', url, headers: h.auth, ...(payload ? { payload } : {}) });
 
   it('retries the failed stage of a waiting run, which then succeeds; refuses other stages and ended runs', async () => {
-    const datasetId = newId('ds');
-    await h.db.insert(datasets).values({
-      id: datasetId,
-      ownerId: h.userId,
-      name: 'shapes',
-      format: 'detection',
-      status: 'ready',
-      stats: { classes: ['angular', 'circle', 'ring'], images: 40 },
-      blobPrefix: `datasets/${datasetId}/`,
-    });
-    const flowchart = (await post('/api/flowcharts', { name: 'shapes', graph: cascade(datasetId) })).json();
-    const started = await post(`/api/flowcharts/${flowchart.id}/runs`);
+    const flowchartId = await saveCascadeFlowchart(h);
+    const started = await post(`/api/flowcharts/${flowchartId}/runs`);
     expect(started.statusCode).toBe(201);
     const runId: string = started.json().id;
     h.started.add(runId);

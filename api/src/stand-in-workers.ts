@@ -4,7 +4,7 @@
  */
 import { eq } from 'drizzle-orm';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
-import { newId, runs, stageRuns } from '@aip/platform';
+import { datasets, newId, runs, stageRuns } from '@aip/platform';
 import { workflowsPath, type PlatformActivities } from '@aip/workflows/temporal';
 import { temporalAddress, type Harness } from './test-support.ts';
 
@@ -79,6 +79,41 @@ export async function startStandInWorkers(h: Harness, activities: PlatformActivi
       await connection.close();
     },
   };
+}
+
+/** dataset → detector (round, angular) → classifier of the round objects. */
+function cascade(datasetId: string) {
+  return {
+    nodes: [
+      { id: 'data', type: 'dataset', position: { x: 0, y: 0 }, data: { datasetId } },
+      { id: 'detect', type: 'detection', position: { x: 200, y: 0 }, data: { classes: ['round', 'angular'] } },
+      { id: 'round-kind', type: 'classification', position: { x: 400, y: 0 }, data: { classes: ['circle', 'ring'], parentClass: 'round' } },
+    ],
+    edges: [
+      { id: 'e1', source: 'data', target: 'detect' },
+      { id: 'e2', source: 'detect', target: 'round-kind' },
+    ],
+  };
+}
+
+/**
+ * Saves that flowchart on a ready detection dataset (angular, circle, ring) of the harness's user,
+ * through the API; resolves with the flowchart's id.
+ */
+export async function saveCascadeFlowchart(h: Harness): Promise<string> {
+  const datasetId = newId('ds');
+  await h.db.insert(datasets).values({
+    id: datasetId,
+    ownerId: h.userId,
+    name: 'shapes',
+    format: 'detection',
+    status: 'ready',
+    stats: { classes: ['angular', 'circle', 'ring'], images: 40 },
+    blobPrefix: `datasets/${datasetId}/`,
+  });
+  const saved = await h.app.inject({ method: 'POST', url: '/api/flowcharts', headers: h.auth, payload: { name: 'shapes', graph: cascade(datasetId) } });
+  if (saved.statusCode !== 201) throw new Error(`saving the flowchart failed: ${saved.statusCode} ${saved.body}`);
+  return saved.json().id as string;
 }
 
 /** Polls `read` every 100 ms until `done` holds. */

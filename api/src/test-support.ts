@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import { Client, Connection, defaultPayloadConverter } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { apiTokens, newId, ID_PREFIX, openBlobStore, openDatabase, users, type BlobStore, type Database, type Role } from '@aip/platform';
+import { ensureSearchAttributes } from '@aip/workflows/temporal';
 import { buildApp } from './app.ts';
 import type { ApiConfig, AppDeps } from './deps.ts';
 import { ensureAdminToken, hashToken, newTokenSecret } from './auth.ts';
@@ -45,6 +46,8 @@ export async function startHarness(options: { uploadMaxBytes?: number } = {}): P
   const blobs = await openBlobStore(`file://${blobDir}`);
   const connection = await Connection.connect({ address });
   const temporal = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+  // The API starts runs with AIP's search attributes, as the real server does after registering them.
+  await ensureSearchAttributes(connection, temporal.options.namespace);
   const taskQueue = `aip-api-test-${randomBytes(6).toString('hex')}`;
   const { userId, token } = await ensureAdminToken(opened.db);
   if (!token) throw new Error('ensureAdminToken did not mint a token on an empty database');

@@ -7,7 +7,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { Plan } from '@aip/workflows';
 import type { AipConfig } from '@aip/platform';
-import { retryStageUpdate, type ingestDatasetWorkflow, type runFlowchartWorkflow } from '@aip/workflows/temporal';
+import { retryStageUpdate, runSearchAttributes, type ingestDatasetWorkflow, type runFlowchartWorkflow } from '@aip/workflows/temporal';
 
 export const INGEST_WORKFLOW = 'ingestDatasetWorkflow';
 export const RUN_WORKFLOW = 'runFlowchartWorkflow';
@@ -16,7 +16,8 @@ export const ingestWorkflowId = (datasetId: string) => `ingest-${datasetId}`;
 
 export interface WorkflowStarter {
   startIngest(datasetId: string): Promise<string>;
-  startRun(input: { runId: string; plan: Plan; heartbeatTimeoutMs: number }): Promise<string>;
+  /** The run's owner and flowchart become search attributes of its workflows (operators filter on them). */
+  startRun(input: { runId: string; plan: Plan; heartbeatTimeoutMs: number; flowchartId: string; ownerId: string }): Promise<string>;
   /** Requests cancellation; false when the workflow does not exist (anymore). */
   cancel(workflowId: string): Promise<boolean>;
   /**
@@ -31,8 +32,13 @@ export class RetryRefusedError extends Error {
   override readonly name = 'RetryRefusedError';
 }
 
-export function workflowStarter(client: Client, queues: AipConfig['taskQueues']): WorkflowStarter {
+/**
+ * `searchAttributes`: whether the namespace has AIP's search attributes (ensureSearchAttributes);
+ * without them runs start without, since Temporal refuses a start naming unknown ones.
+ */
+export function workflowStarter(client: Client, queues: AipConfig['taskQueues'], options: { searchAttributes?: boolean } = {}): WorkflowStarter {
   const taskQueue = queues.orchestration;
+  const searchAttributes = options.searchAttributes ?? true;
   return {
     async startIngest(datasetId) {
       const handle = await client.workflow.start<typeof ingestDatasetWorkflow>(INGEST_WORKFLOW, {
@@ -42,11 +48,12 @@ export function workflowStarter(client: Client, queues: AipConfig['taskQueues'])
       });
       return handle.workflowId;
     },
-    async startRun({ runId, plan, heartbeatTimeoutMs }) {
+    async startRun({ runId, plan, heartbeatTimeoutMs, flowchartId, ownerId }) {
       // The workflow id is the run id: the Temporal UI and the API name a run the same way.
       const handle = await client.workflow.start<typeof runFlowchartWorkflow>(RUN_WORKFLOW, {
         taskQueue,
         workflowId: runId,
+        ...(searchAttributes ? { typedSearchAttributes: runSearchAttributes({ runId, flowchartId, ownerId }) } : {}),
         // Training goes to the GPU workers' queue of this deployment.
         args: [{ runId, plan, heartbeatTimeoutMs, gpuTaskQueue: queues.gpu }],
       });

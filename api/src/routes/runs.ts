@@ -69,6 +69,24 @@ const RunSchema = Type.Object({
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
+/**
+ * A stage that trains on AWS Batch where the platform has no Batch configured could only fail
+ * once it gets there: the run is refused at start instead, naming each such stage.
+ */
+function refuseUnavailableExecutors(plan: Plan, config: AppDeps['config']): void {
+  if (config.batch) return;
+  const problems = plan.stages
+    .filter((stage) => stage.mode === 'train' && stage.executor === 'batch')
+    .map((stage) => ({
+      code: 'batch_unavailable',
+      nodeId: stage.nodeId,
+      message: `The stage "${stage.name}" is set to train on AWS Batch (executor "batch"), but this platform has no AWS Batch configured; set its executor to "local", or ask the administrator to set AIP_BATCH_JOB_QUEUE and AIP_BATCH_JOB_DEFINITION.`,
+    }));
+  if (problems.length === 0) return;
+  const message = problems.length === 1 ? problems[0]!.message : `${problems.length} stages are set to train on AWS Batch, which this platform does not have:\n${problems.map((p) => `- ${p.message}`).join('\n')}`;
+  throw new ApiError(400, 'executor_unavailable', message, problems);
+}
+
 function runSummary(
   row: typeof runs.$inferSelect,
   flowchartName: string | null,
@@ -91,7 +109,7 @@ function runSummary(
 
 const runRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
   const { db, blobs } = deps;
-  const workflows = workflowStarter(deps.temporal, deps.config.taskQueues);
+  const workflows = workflowStarter(deps.temporal, deps.config.taskQueues, { searchAttributes: deps.config.searchAttributes });
 
   /** The run the access layer has checked the caller may see or change. */
   const runById = async (runId: string) => {
@@ -123,13 +141,15 @@ const runRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
 
       let plan;
       try {
-        plan = compileFlowchart(flowchart.graph, await flowchartContext(db, user.id, flowchart.graph));
+        const context = await flowchartContext(db, user.id, flowchart.graph);
+        plan = compileFlowchart(flowchart.graph, { ...context, defaultExecutor: deps.config.executor ?? 'local' });
       } catch (error) {
         if (error instanceof FlowchartInvalidError) {
           throw new ApiError(400, 'invalid_flowchart', error.message, error.problems);
         }
         throw error;
       }
+      refuseUnavailableExecutors(plan, deps.config);
 
       const runId = newId(ID_PREFIX.run);
       await db.insert(runs).values({
@@ -143,7 +163,7 @@ const runRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
         status: 'queued',
       });
       try {
-        await workflows.startRun({ runId, plan, heartbeatTimeoutMs: deps.config.heartbeatTimeoutMs });
+        await workflows.startRun({ runId, plan, heartbeatTimeoutMs: deps.config.heartbeatTimeoutMs, flowchartId: flowchart.id, ownerId: user.id });
       } catch (error) {
         // A run whose workflow never started would show `queued` forever.
         const message = error instanceof Error ? error.message : String(error);
