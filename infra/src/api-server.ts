@@ -2,15 +2,18 @@
  * The API server as every AIP process that serves it starts it: the admin ensured with a way in
  * for people (a password: AIP_ADMIN_PASSWORD, else a generated one left in
  * AIP_HOME/initial-admin-password until it is changed) and for scripts (an API token kept in
- * AIP_HOME/token; only its hash is in the database), a Temporal client, the Fastify app listening.
+ * AIP_HOME/token; only its hash is in the database), a Temporal client (AIP's search attributes
+ * registered in its namespace; traced with OTEL_EXPORTER_OTLP_ENDPOINT), the Fastify app listening.
  * Secrets go to those owner-only files, never to the console or the logs.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { buildApp, ensureAdminPassword, ensureAdminToken, isAdminPassword } from '@aip/api';
-import type { AipConfig, BlobStore, Database } from '@aip/platform';
+import { createLogger, tracingFromConfig, type AipConfig, type BlobStore, type Database } from '@aip/platform';
+import { ensureSearchAttributes } from '@aip/workflows/temporal';
 
 export async function startApiServer(config: AipConfig, db: Database, blobs: BlobStore, host: string) {
   await mkdir(config.home, { recursive: true });
@@ -30,8 +33,15 @@ export async function startApiServer(config: AipConfig, db: Database, blobs: Blo
   }
 
   const connection = await Connection.connect({ address: config.temporal.address });
-  const temporal = new Client({ connection, namespace: config.temporal.namespace });
-  const app = buildApp({ config, db, blobs, temporal, logger: true });
+  // Runs are started with search attributes only where the namespace has them.
+  const searchAttributes = await ensureSearchAttributes(connection, config.temporal.namespace, createLogger());
+  const tracing = tracingFromConfig(config, 'aip-api');
+  const temporal = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    ...(tracing ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor({ tracer: tracing.tracer })] } } : {}),
+  });
+  const app = buildApp({ config: { ...config, searchAttributes }, db, blobs, temporal, logger: true });
   await app.listen({ port: config.port, host });
   return {
     token,
@@ -42,6 +52,7 @@ export async function startApiServer(config: AipConfig, db: Database, blobs: Blo
     async close() {
       await app.close();
       await connection.close();
+      await tracing?.shutdown();
     },
   };
 }

@@ -3,13 +3,17 @@
  * Node process, on the embedded defaults (PGlite, local blob folder, local trainer subprocess).
  * The Temporal dev server is started beside it by infra/scripts/start.sh.
  */
-import { createActivities, startWorkers } from '@aip/activities';
-import { loadConfig } from '@aip/platform';
+import { createActivities, installWorkerLogging, startWorkers } from '@aip/activities';
+import { createLogger, loadConfig, tracingFromConfig } from '@aip/platform';
 import { startApiServer } from './api-server.ts';
 import { trainerRoot } from './paths.ts';
 import { openServices } from './services.ts';
 
 const config = loadConfig();
+// The workers' log (the Temporal SDK's entries included) as JSON lines, like the API's request log.
+const logger = createLogger({ name: 'aip-worker' });
+installWorkerLogging(logger);
+const tracing = tracingFromConfig(config, 'aip-worker');
 const { database, blobs } = await openServices(config);
 const api = await startApiServer(config, database.db, blobs, process.env.AIP_HOST ?? '127.0.0.1');
 const workers = await startWorkers({
@@ -18,7 +22,12 @@ const workers = await startWorkers({
   activities: createActivities({ config, db: database.db, blobs, trainerRoot }),
   roles: ['orchestration', 'gpu'],
   taskQueues: config.taskQueues,
+  gpus: config.gpus,
+  gpuPools: config.gpuPools,
   trainingSlots: config.trainingSlots,
+  log: (line) => logger.info(line),
+  warn: (line) => logger.warn(line),
+  ...(tracing ? { tracing } : {}),
 });
 
 const base = `http://127.0.0.1:${config.port}`;
@@ -39,6 +48,7 @@ async function stop() {
   stopping = true;
   await api.close();
   await workers.shutdown();
+  await tracing?.shutdown();
   await database.close();
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop());

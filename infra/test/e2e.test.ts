@@ -12,18 +12,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import pg from 'pg';
 import { buildApp, ensureAdminToken } from '@aip/api';
 import { loadConfig, openBlobStore, openDatabase } from '@aip/platform';
-import { COARSE_OF, drawShapeImages, freePort, writeDetectionZip, type ShapeImage } from '../src/testing/index.ts';
+import { COARSE_OF, drawShapeImages, freePort, freshServiceEnv, writeDetectionZip, type ShapeImage } from '../src/testing/index.ts';
 import { repoRoot } from '../src/paths.ts';
-
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run the end-to-end test through \`npm test\`, which starts the services`);
-  return value;
-}
 
 const TRAINING_IMAGES = 240;
 const HELD_OUT_IMAGES = 40;
@@ -76,32 +68,9 @@ describe('end to end (Temporal, PostgreSQL, S3, trainer, serving)', () => {
 
   beforeAll(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'aip-e2e-'));
-    const database = `aip_e2e_${suffix}`;
-    const admin = new pg.Client({ connectionString: required('AIP_TEST_POSTGRES_URL') });
-    await admin.connect();
-    await admin.query(`create database ${database}`);
-    await admin.end();
-    const databaseUrl = new URL(required('AIP_TEST_POSTGRES_URL'));
-    databaseUrl.pathname = `/${database}`;
-
-    const bucket = `aip-e2e-${suffix}`;
-    const s3 = new S3Client({
-      endpoint: required('AIP_TEST_S3_ENDPOINT'),
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'aip', secretAccessKey: 'aip-secret' },
-    });
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-
     env = {
       ...process.env,
-      DATABASE_URL: databaseUrl.toString(),
-      BLOB_URL: `s3://${bucket}`,
-      S3_ENDPOINT: required('AIP_TEST_S3_ENDPOINT'),
-      AWS_ACCESS_KEY_ID: 'aip',
-      AWS_SECRET_ACCESS_KEY: 'aip-secret',
-      TEMPORAL_ADDRESS: required('TEMPORAL_ADDRESS'),
-      AIP_PYTHON: required('AIP_PYTHON'),
+      ...(await freshServiceEnv(`aip-e2e-${suffix}`)),
       AIP_HOME: path.join(tmp, 'home'),
       AIP_WORK_DIR: path.join(tmp, 'work'),
       AIP_ORCHESTRATION_QUEUE: `e2e-orchestration-${suffix}`,

@@ -6,3 +6,4 @@ export { seededRandom } from './random.ts';
 export * from './shapes-dataset.ts';
 export * from './text-dataset.ts';
 export * from './enhancement-dataset.ts';
+export { freshServiceEnv, requiredEnv } from './shared-services.ts';
