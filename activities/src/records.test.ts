@@ -99,12 +99,17 @@ describe('status mirroring (PGlite)', () => {
     await recordStage(deps, { runId: plannedRun, nodeId: 'seg', state: 'failed', message: 'bad polygons', failureType: 'UserError' });
     await recordStage(deps, { runId: plannedRun, nodeId: 'seg', state: 'failed', message: 'bad polygons', failureType: 'UserError' });
     expect(await observed()).toEqual({ durations: { 'batch/failed': 1 }, failures: { 'batch/user_error': 1 } });
+    const whose = async () =>
+      (await opened.db.select({ userError: schema.stageRuns.userError }).from(schema.stageRuns).where(and(eq(schema.stageRuns.runId, plannedRun), eq(schema.stageRuns.nodeId, 'seg'))))[0]?.userError;
+    expect(await whose()).toBe(true); // the stage page asks the user to fix the data or settings
 
     // The retried attempt: its own duration, from its own first state.
     await recordStage(deps, { runId: plannedRun, nodeId: 'seg', state: 'preparing' });
     await recordStage(deps, { runId: plannedRun, nodeId: 'seg', state: 'training' });
     await recordStage(deps, { runId: plannedRun, nodeId: 'seg', state: 'failed', message: 'worker lost', failureType: 'Error' });
+    expect(await whose()).toBe(false); // the platform's failure: retrying may help
     await recordStage(deps, { runId: plannedRun, nodeId: 'seg', state: 'preparing' });
+    expect(await whose()).toBeNull();
     await recordStage(deps, { runId: plannedRun, nodeId: 'seg', state: 'succeeded' });
     expect(await observed()).toEqual({
       durations: { 'batch/failed': 2, 'batch/succeeded': 1 },

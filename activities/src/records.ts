@@ -40,8 +40,12 @@ export async function recordStage(deps: ActivityDeps, input: StageProgress): Pro
     ...(input.modelId === undefined ? {} : { modelId: input.modelId }),
     ...(input.datasetId === undefined ? {} : { datasetId: input.datasetId }),
     ...(input.labelingJobId === undefined ? {} : { labelingJobId: input.labelingJobId }),
-    // A retried stage starts clean: its last attempt's failure no longer describes it.
-    ...(input.state === 'failed' ? { error: input.message ?? 'failed' } : { error: null, userError: null }),
+    // A retried stage starts clean: its last attempt's failure no longer describes it. Whose the
+    // failure is (the data or settings, or the platform) tells the stage page what to suggest;
+    // stages of workflows older than `failureType` leave it unknown.
+    ...(input.state === 'failed'
+      ? { error: input.message ?? 'failed', userError: input.failureType === undefined ? null : isUserFailure(input.failureType) }
+      : { error: null, userError: null }),
     ...(input.message === undefined || input.state === 'failed'
       ? {}
       : { progressDetail: { message: input.message } }),
@@ -97,6 +101,11 @@ export async function recordStageProgress(
     .where(sql`${schema.stageRuns.runId} = ${runId} and ${schema.stageRuns.nodeId} = ${nodeId}`);
 }
 
+/** A failure caused by the user's data or settings (UserError, labels required), not the platform. */
+function isUserFailure(failureType: string | undefined): boolean {
+  return failureType !== undefined && USER_FAILURE_TYPES.includes(failureType);
+}
+
 /** A stage's row as it was before a write, and its task and executor from the run's plan. */
 interface StageBefore {
   state: string | null;
@@ -132,6 +141,6 @@ function observeFinishedStage(before: StageBefore, input: StageProgress, now: Da
   const labels = { task: before.task ?? 'unknown', executor: before.executor ?? 'unknown' };
   stageDuration.observe({ ...labels, outcome: input.state as Outcome }, Math.max(0, (now.getTime() - Date.parse(startedAt)) / 1000));
   if (input.state === 'failed') {
-    stageFailures.inc({ ...labels, outcome: USER_FAILURE_TYPES.includes(input.failureType ?? '') ? 'user_error' : 'error' });
+    stageFailures.inc({ ...labels, outcome: isUserFailure(input.failureType) ? 'user_error' : 'error' });
   }
 }
