@@ -12,7 +12,7 @@ from typing import Any
 import torch
 
 from aip_trainer.errors import UserError
-from aip_trainer.models import ARCH_TASK, normalization, output_names
+from aip_trainer.models import ALL_ARCH_TASK, multi_task_output_names, normalization, output_names
 from aip_trainer.text_detection import DECODE
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,8 @@ class ModelFile:
     state_dict: dict[str, torch.Tensor]
     # Text recognition: the characters that outputs 1..K stand for (0 is the CTC blank).
     charset: list[str] | None = None
+    # Refinery models: more plain fields (the algorithm, its teachers' names …), kept as they are.
+    extra: dict[str, Any] | None = None
 
     @property
     def labels(self) -> list[str]:
@@ -70,6 +72,8 @@ class ModelFile:
         }
         if self.charset is not None:
             data["charset"] = self.charset
+        if self.extra:
+            data = {**self.extra, **data}
         return data
 
 
@@ -86,12 +90,14 @@ def load_model_pt(path: Path) -> ModelFile:
         raise UserError(f"cannot load model file {path}: {error}") from error
     if not isinstance(data, dict) or not {"arch", "task", "classes", "inputSize", "state_dict"} <= data.keys():
         raise UserError(f"{path} is not a model.pt written by the AIP trainer (arch/task/classes/state_dict missing)")
-    if data["arch"] not in ARCH_TASK:
+    if data["arch"] not in ALL_ARCH_TASK:
         raise UserError(f"{path} holds an unknown architecture {data['arch']!r}")
     charset = data.get("charset")
     if data["task"] == "text_recognition" and not isinstance(charset, list):
         raise UserError(f"{path} is a text recognition model without its charset")
     height, width = data["inputSize"]
+    known = {"version", "arch", "task", "classes", "inputSize", "state_dict", "charset"}
+    extra = {key: value for key, value in data.items() if key not in known}
     return ModelFile(
         data["arch"],
         data["task"],
@@ -99,6 +105,7 @@ def load_model_pt(path: Path) -> ModelFile:
         (int(height), int(width)),
         data["state_dict"],
         None if charset is None else [str(char) for char in charset],
+        extra or None,
     )
 
 
@@ -110,7 +117,10 @@ def model_json(model: ModelFile, parameters: int) -> dict[str, Any]:
         "classes": model.classes,
         "inputSize": list(model.input_size),
         "input": {"name": "image", "layout": "NCHW", "dtype": "float32", "colorSpace": "RGB", "range": [0, 255]},
-        "outputs": output_names(model.task),
+        # A task-branching student has one output per head (named in model.pt's "heads").
+        "outputs": multi_task_output_names(model.extra or {})
+        if model.task == "multi_task"
+        else output_names(model.task),
     }
     if model.charset is not None:
         description["charset"] = model.charset

@@ -17,8 +17,9 @@ job key's dirname) up to date while it runs:
 Exit codes: 0 success, 2 user error (bad job file, missing input, the trainer's user errors),
 1 any other failure, 143 terminated (SIGTERM, which Batch's TerminateJob sends; SIGINT likewise).
 
-Every path field of the job (``manifest``, ``imageRoot``, ``initWeights``, ``model``, ``output``)
-and the job itself may also be a plain local path (tests, debugging).
+Every path field of the job (``manifest``, ``imageRoot``, ``initWeights``, ``model``, ``output``, the
+``file`` of each teacher and of a validate_model job's ``model``) and the job itself may also be a
+plain local path (tests, debugging).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from aip_trainer.errors import UserError
-from aip_trainer.spec import validate_spec
+from aip_trainer.spec import validate_any_spec
 
 EXIT_SUCCESS = 0
 EXIT_FAILURE = 1
@@ -134,6 +135,23 @@ def folder_of(location: Location) -> Location:
 
 
 # --- storage ------------------------------------------------------------------------------------
+
+
+def _model_files(raw: dict[str, Any]) -> list[tuple[str, str]]:
+    """(field, location) of the model files a refinery job names: its teachers', or the upload a
+    validate_model job checks."""
+    files = []
+    teachers = raw.get("teachers")
+    if isinstance(teachers, list):
+        files += [
+            (f"teachers[{i}].file", t["file"])
+            for i, t in enumerate(teachers)
+            if isinstance(t, dict) and isinstance(t.get("file"), str)
+        ]
+    model = raw.get("model")
+    if isinstance(model, dict) and isinstance(model.get("file"), str):
+        files.append(("model.file", model["file"]))
+    return files
 
 
 def _is_missing(error: ClientError) -> bool:
@@ -412,9 +430,10 @@ class BatchJob:
         except (StorageError, OSError) as error:
             self.say(f"warning: {error}")
         raw = self._read_job(job_location)
-        spec = validate_spec(raw)  # every schema problem at once, before any download
+        spec = validate_any_spec(raw)  # every schema problem at once, before any download
         self.output = parse_location(raw["output"], "output")
-        local = self._prepare(raw, spec.kind == "train")
+        # Training and refining write per-epoch checkpoints to resume from.
+        local = self._prepare(raw, spec.kind in ("train", "refine"))
         job_file = self.scratch / "job.json"
         job_file.write_text(json.dumps(local, indent=2), encoding="utf-8")
         syncer = threading.Thread(target=self._sync_loop, name="batch-sync", daemon=True)
@@ -454,6 +473,8 @@ class BatchJob:
             value = raw.get(field)
             if isinstance(value, str) and value:
                 parse_location(value, field)  # a bad URI is named before anything is downloaded
+        for field, value in _model_files(raw):
+            parse_location(value, field)
         return raw
 
     def _prepare(self, raw: dict[str, Any], train: bool) -> dict[str, Any]:
@@ -465,11 +486,23 @@ class BatchJob:
         local = dict(raw)
         local["output"] = str(output)
         self.local_names[str(output)] = str(self.output)
-        local["manifest"] = str(self._fetch(raw["manifest"], "manifest", inputs / "manifest"))
+        if raw.get("manifest"):  # validate_model jobs have no data
+            local["manifest"] = str(self._fetch(raw["manifest"], "manifest", inputs / "manifest"))
         for field in ("initWeights", "model"):
-            if raw.get(field):
+            if isinstance(raw.get(field), str) and raw[field]:
                 local[field] = str(self._fetch(raw[field], field, inputs / field))
-        local["imageRoot"] = str(self._fetch_folder(raw["imageRoot"], images))
+        # Refinery jobs: each teacher's file, and the uploaded model a validate_model job checks, each
+        # in its own folder (two teachers may both be called model.pt).
+        if isinstance(raw.get("teachers"), list):
+            local["teachers"] = [
+                {**teacher, "file": str(self._fetch(teacher["file"], f"teachers[{i}].file", inputs / f"teacher-{i}"))}
+                for i, teacher in enumerate(raw["teachers"])
+            ]
+        if isinstance(raw.get("model"), dict):
+            model = raw["model"]
+            local["model"] = {**model, "file": str(self._fetch(model["file"], "model.file", inputs / "model"))}
+        if raw.get("imageRoot"):
+            local["imageRoot"] = str(self._fetch_folder(raw["imageRoot"], images))
         if train:
             self._restore_checkpoint(output / CHECKPOINT_FILE)
         return local

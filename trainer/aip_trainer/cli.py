@@ -51,20 +51,38 @@ def main(argv: list[str] | None = None) -> int:
         log.info("watching stdin: the job ends when the parent process goes away")
     try:
         # Imported here so that spec errors are reported before torch's slow import.
-        from aip_trainer.spec import load_spec
+        from aip_trainer.spec import RefineSpec, ValidateModelSpec, load_spec
 
         spec = load_spec(args.job)
         from aip_trainer.device import configure_threads
 
-        log.info("job %s: %s %s %s, %d threads", args.job, spec.kind, spec.task, spec.arch, configure_threads())
-        if spec.kind == "train":
-            from aip_trainer.train import run_train
+        threads = configure_threads()
+        if isinstance(spec, RefineSpec):
+            teachers = len(spec.teachers)
+            log.info("job %s: %s %s, %d teachers, %d threads", args.job, spec.kind, spec.algorithm, teachers, threads)
+            if spec.kind == "refine":
+                from aip_trainer.refinery.job import run_refine
 
-            run_train(spec, events)
+                run_refine(spec, events)
+            else:
+                from aip_trainer.refinery.evaluate import run_refine_evaluate
+
+                run_refine_evaluate(spec, events)
+        elif isinstance(spec, ValidateModelSpec):
+            log.info("job %s: %s of a %s model, %d threads", args.job, spec.kind, spec.model.format, threads)
+            from aip_trainer.refinery.validate_model import run_validate_model
+
+            run_validate_model(spec, events)
         else:
-            from aip_trainer.evaluate import run_evaluate
+            log.info("job %s: %s %s %s, %d threads", args.job, spec.kind, spec.task, spec.arch, threads)
+            if spec.kind == "train":
+                from aip_trainer.train import run_train
 
-            run_evaluate(spec, events)
+                run_train(spec, events)
+            else:
+                from aip_trainer.evaluate import run_evaluate
+
+                run_evaluate(spec, events)
     except UserError as error:
         log.error("%s", error)
         events.emit("error", message=str(error), userError=True)

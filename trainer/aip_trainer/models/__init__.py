@@ -8,13 +8,18 @@ exactly what ships.
 
 from __future__ import annotations
 
+from typing import Any
+
 from torch import nn
 
+from aip_trainer.models.branching import BRANCH_ARCHS, BranchDeploy, BranchUNet, Head, build_branching
 from aip_trainer.models.classifiers import ClassifierDeploy, build_classifier
 from aip_trainer.models.dbnet import DBNet, DBNetDeploy, build_dbnet
+from aip_trainer.models.depth import DEPTH_ARCHS, DepthDeploy, build_depth
 from aip_trainer.models.detectors import TORCHVISION_DETECTORS
 from aip_trainer.models.enhancers import EnhancerDeploy, build_enhancer
 from aip_trainer.models.normalize import IMAGENET_MEAN, IMAGENET_STD
+from aip_trainer.models.pruned import follow_pruned_shapes
 from aip_trainer.models.recognizers import RecognizerDeploy, build_recognizer
 from aip_trainer.models.segmenters import SegmenterDeploy, build_segmenter
 from aip_trainer.models.tiny_det import TinyDetDeploy, TinyDetNet
@@ -41,6 +46,14 @@ ARCH_TASK = {
     "dbnet_mobilenet_v3_large": "text_detection",
 }
 
+# Architectures that only the model refinery produces (their tasks have no flowchart node): kept out
+# of ARCH_TASK, which is the flowchart's list and the train job spec's arch enum.
+REFINERY_ARCH_TASK = {**dict.fromkeys(DEPTH_ARCHS, "depth"), **dict.fromkeys(BRANCH_ARCHS, "multi_task")}
+# Every architecture a model.pt may hold.
+ALL_ARCH_TASK = {**ARCH_TASK, **REFINERY_ARCH_TASK}
+# The tasks whose networks torch-pruning can prune (plain conv/linear stacks, one output tensor).
+PRUNABLE_TASKS = ("classification", "segmentation")
+
 OUTPUT_NAMES = {
     "classification": ["probs"],
     "detection": ["boxes", "scores", "labels"],
@@ -48,6 +61,7 @@ OUTPUT_NAMES = {
     "enhancement": ["enhanced"],
     "text_recognition": ["indices", "scores"],
     "text_detection": ["prob"],
+    "depth": ["depth"],
 }
 
 # DeepLabV3's image-level pooling and SSDlite's last extra layers end in a BatchNorm over a 1x1
@@ -66,12 +80,22 @@ def build_network(arch: str, num_classes: int, input_size: tuple[int, int]) -> n
         net = build_recognizer(arch, num_classes)  # the "classes" are the charset's characters
     elif ARCH_TASK.get(arch) == "text_detection":
         net = build_dbnet(arch)  # one implicit class, text
+    elif REFINERY_ARCH_TASK.get(arch) == "depth":
+        net = build_depth(arch)  # one channel of depth: no classes
+    elif arch in BRANCH_ARCHS:
+        # Its heads and branch points are in model.pt, not in a class count: build_multi_task.
+        raise ValueError(f"{arch} is built from its heads and branch points (build_multi_task)")
     elif arch == "tiny_det":
         net = TinyDetNet(num_classes)
     elif arch in TORCHVISION_DETECTORS:
         net = TORCHVISION_DETECTORS[arch].build(num_classes, input_size)
     else:
         raise ValueError(f"unknown architecture: {arch}")
+    if ALL_ARCH_TASK[arch] in PRUNABLE_TASKS:
+        # A pruned model's state_dict carries its (smaller) layer shapes: loading it reshapes the
+        # freshly built network first, so every path that rebuilds a model from model.pt
+        # (evaluation, reuse as a teacher, the refinery's own checks) gets the pruned one back.
+        follow_pruned_shapes(net)
     return net
 
 
@@ -85,6 +109,10 @@ def build_deploy(arch: str, net: nn.Module, input_size: tuple[int, int]) -> nn.M
         module = EnhancerDeploy(net)
     elif ARCH_TASK.get(arch) == "text_recognition":
         module = RecognizerDeploy(net)
+    elif REFINERY_ARCH_TASK.get(arch) == "depth":
+        module = DepthDeploy(net)
+    elif isinstance(net, BranchUNet):
+        module = BranchDeploy(net)
     elif isinstance(net, DBNet):
         module = DBNetDeploy(net)
     elif isinstance(net, TinyDetNet):
@@ -94,6 +122,17 @@ def build_deploy(arch: str, net: nn.Module, input_size: tuple[int, int]) -> nn.M
     else:
         raise ValueError(f"unknown architecture: {arch}")
     return module.eval()
+
+
+def build_multi_task(arch: str, extra: dict[str, Any]) -> BranchUNet:
+    """A task-branching student from model.pt's ``heads`` ([{"kind", "outputs", …}] in output order)
+    and ``branchPoints`` (one per head)."""
+    heads = [Head(h["kind"], int(h["outputs"])) for h in extra["heads"]]
+    return build_branching(arch, heads, [int(b) for b in extra["branchPoints"]])
+
+
+def multi_task_output_names(extra: dict[str, Any]) -> list[str]:
+    return [str(h["name"]) for h in extra["heads"]]
 
 
 def normalization(arch: str) -> dict[str, list[float]]:
