@@ -2,11 +2,13 @@
  * The activities the workflows call (the contract in @aip/workflows/temporal), bound to one
  * worker's services.
  */
-import type { PlatformActivities } from '@aip/workflows/temporal';
+import type { PlatformActivities, RefineryActivities } from '@aip/workflows/temporal';
 import { evaluateCascade } from './cascade.ts';
 import type { ActivityDeps } from './deps.ts';
 import { evaluateStage } from './evaluate.ts';
 import { ingestDataset } from './ingest.ts';
+import { validateUploadedModel } from './model-upload.ts';
+import { evaluateRefinery, recordRefinery, registerRefineryModel, runRefineryJob, validateRefineryInputs } from './refinery.ts';
 import { importLabels, openLabelingJob } from './labeling.ts';
 import { packageBundle } from './package-bundle.ts';
 import { prepareStage } from './prepare.ts';
@@ -14,7 +16,10 @@ import { recordRun, recordStage } from './records.ts';
 import { registerModel, resolveModel } from './register.ts';
 import { trainStage } from './train.ts';
 
-export function createActivities(deps: ActivityDeps): PlatformActivities {
+/** Every activity: the flowchart runs' and the model refinery's. */
+export type AllActivities = PlatformActivities & RefineryActivities;
+
+export function createActivities(deps: ActivityDeps): AllActivities {
   return {
     ingestDataset: (input) => ingestDataset(deps, input),
     recordRun: (input) => recordRun(deps, input),
@@ -28,5 +33,11 @@ export function createActivities(deps: ActivityDeps): PlatformActivities {
     resolveModel: (input) => resolveModel(deps, input),
     packageBundle: (input) => packageBundle(deps, input),
     evaluateCascade: (input) => evaluateCascade(deps, input),
+    recordRefinery: (input) => recordRefinery(deps, input),
+    validateRefineryInputs: (input) => validateRefineryInputs(deps, input),
+    runRefineryJob: (input) => runRefineryJob(deps, input),
+    evaluateRefinery: (input) => evaluateRefinery(deps, input),
+    registerRefineryModel: (input) => registerRefineryModel(deps, input),
+    validateUploadedModel: (input) => validateUploadedModel(deps, input),
   };
 }

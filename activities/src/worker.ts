@@ -1,14 +1,14 @@
 /**
  * Worker entry points. The orchestration worker runs the workflows and every activity (training
  * too, for stages trained on AWS Batch: following a Batch job needs no GPU); the GPU worker runs
- * only `trainStage`, one job per training slot (one slot per GPU), on the task queue of every
- * GPU pool it serves. The embedded process runs both side by side.
+ * only `trainStage` and `runRefineryJob` (a refinery task's training), one job per training slot
+ * (one slot per GPU), on the task queue of every GPU pool it serves. The embedded process runs both side by side.
  */
 import { NativeConnection, Worker, bundleWorkflowCode, type State, type WorkflowBundle } from '@temporalio/worker';
 import { DEFAULT_POOL, gpuTaskQueue } from '@aip/workflows';
 import { TASK_QUEUES, ensureSearchAttributes, workflowsPath } from '@aip/workflows/temporal';
 import { observeTrainingSlots, type Tracing } from '@aip/platform';
-import type { PlatformActivities } from '@aip/workflows/temporal';
+import type { PlatformActivities, RefineryActivities } from '@aip/workflows/temporal';
 import { describeDevices, detectGpus, trainingDevices } from './gpus.ts';
 import { TrainingSlots } from './training-slots.ts';
 import { observedWorkerOptions, workflowInterceptorModules } from './observability.ts';
@@ -18,7 +18,8 @@ export type WorkerRole = 'orchestration' | 'gpu';
 export interface WorkerSetOptions {
   address: string;
   namespace: string;
-  activities: PlatformActivities;
+  /** The refinery's activities are optional (test stand-ins may leave them out); the GPU worker also runs `runRefineryJob`. */
+  activities: PlatformActivities & Partial<RefineryActivities>;
   roles: WorkerRole[];
   /** Queue names (tests give each run its own). */
   taskQueues?: Partial<Record<WorkerRole, string>>;
@@ -122,6 +123,11 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
         const slots = training!;
         const slotSupplier = slots.slotSupplier();
         const trainStage: PlatformActivities['trainStage'] = (input) => slots.withDevice(() => options.activities.trainStage(input));
+        // A refinery job trains like a stage: in a training slot, on its GPU.
+        const refine = options.activities.runRefineryJob;
+        const gpuActivities = refine
+          ? { trainStage, runRefineryJob: ((input) => slots.withDevice(() => refine(input))) satisfies RefineryActivities['runRefineryJob'] }
+          : { trainStage };
         const pools = options.gpuPools?.length ? options.gpuPools : [DEFAULT_POOL];
         const gpuQueues = pools.map((pool) => gpuTaskQueue(queues.gpu, pool));
         for (const taskQueue of gpuQueues) {
@@ -129,7 +135,7 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
             connection,
             namespace: options.namespace,
             taskQueue,
-            activities: { trainStage },
+            activities: gpuActivities,
             ...observedWorkerOptions(options.tracing, false),
             tuner: {
               activityTaskSlotSupplier: slotSupplier,

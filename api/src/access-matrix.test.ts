@@ -20,6 +20,7 @@ import {
   labelingJobs,
   models,
   newId,
+  refineryTasks,
   runs,
   stageRuns,
   type Visibility,
@@ -59,6 +60,7 @@ interface World {
   flowchart: string;
   model: string;
   run: string;
+  refineryTask: string;
   job: string;
   item: string;
   token: string;
@@ -82,6 +84,7 @@ const defaultPath = (url: string, w: World) =>
     .replace('/flowcharts/:id', `/flowcharts/${w.flowchart}`)
     .replace('/models/:id', `/models/${w.model}`)
     .replace('/runs/:id', `/runs/${w.run}`)
+    .replace('/refinery/tasks/:id', `/refinery/tasks/${w.refineryTask}`)
     .replace(':nodeId', 'classify')
     .replace(':jobId', w.job)
     .replace(':itemId', w.item)
@@ -161,6 +164,22 @@ const MATRIX: Record<string, Entry> = {
   'GET /api/models/:id': { expect: readable(200) },
   'PATCH /api/models/:id': { expect: changeable(200), body: () => ({ name: 'renamed' }) },
   'GET /api/models/:id/onnx': { expect: readable(200) },
+  // Whoever may upload gets past access; a request that is not multipart/form-data is then refused (415).
+  'POST /api/models': { expect: signedIn(415) },
+
+  'GET /api/refinery/algorithms': { expect: signedIn(200) },
+  // No teacher is named, so the catalogue refuses the task (400) once access was granted.
+  'POST /api/refinery/tasks': {
+    expect: signedIn(400),
+    body: (w) => ({ name: 'smaller', algorithm: 'distill', teacherIds: [], datasetId: w.dataset }),
+  },
+  'GET /api/refinery/tasks': { expect: signedIn(200) },
+  // Refinery tasks are never public (their output model may be).
+  'GET /api/refinery/tasks/:id': { expect: ownerOnly(200) },
+  'GET /api/refinery/tasks/:id/log': { expect: ownerOnly(200) },
+  // The task has succeeded: the owner hears so (409); nobody else learns it exists.
+  'POST /api/refinery/tasks/:id/cancel': { expect: ownerOnly(409) },
+  'POST /api/refinery/tasks/:id/retry': { expect: ownerOnly(409) },
 
   'GET /api/labeling/jobs': { expect: signedIn(200) },
   'GET /api/labeling/jobs/:jobId': { expect: ownerOnly(200) },
@@ -254,6 +273,20 @@ describe('authorization matrix (PGlite, local blob store, Temporal dev server)',
     const item = newId(ID_PREFIX.labelingItem);
     await h.db.insert(labelingItems).values({ id: item, jobId: job, index: 0, path: 'images/a.png', width: 1, height: 1, split: 'train' });
 
+    const refineryTask = newId(ID_PREFIX.refineryTask);
+    await h.db.insert(refineryTasks).values({
+      id: refineryTask,
+      ownerId,
+      name: 'smaller',
+      algorithm: 'distill',
+      inputs: { teacherIds: [model], datasetId: dataset },
+      datasetId: dataset,
+      state: 'succeeded',
+      workflowId: `refinery-${refineryTask}-1`,
+      logBlob: `refinery/${refineryTask}/log.txt`,
+    });
+    await h.blobs.put(`refinery/${refineryTask}/log.txt`, 'epoch 1\n');
+
     const token = newId(ID_PREFIX.apiToken);
     await h.db.insert(apiTokens).values({ id: token, userId: ownerId, name: 'spare', tokenHash: hashToken(newTokenSecret()) });
 
@@ -274,7 +307,7 @@ describe('authorization matrix (PGlite, local blob store, Temporal dev server)',
     };
     const invite = await link('invite');
     const reset = await link('reset');
-    return { dataset, flowchart, model, run, job, item, token, invite: `${invite.id}|${invite.secret}`, reset: reset.secret, ownerId, ownerEmail: owner.email };
+    return { dataset, flowchart, model, run, refineryTask, job, item, token, invite: `${invite.id}|${invite.secret}`, reset: reset.secret, ownerId, ownerEmail: owner.email };
   }
 
   it('has an entry for every route, and a route for every entry', () => {

@@ -15,11 +15,11 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { eq, or, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
-import { apiTokens, datasets, flowcharts, labelingJobs, models, runs, type Database, type Visibility } from '@aip/platform';
+import { apiTokens, datasets, flowcharts, labelingJobs, models, refineryTasks, runs, type Database, type Visibility } from '@aip/platform';
 import { authenticate, safeEqual, signInRequired, type AuthUser } from './auth.ts';
 import { ApiError } from './errors.ts';
 
-export type ResourceKind = 'dataset' | 'flowchart' | 'run' | 'model' | 'labelingJob' | 'apiToken';
+export type ResourceKind = 'dataset' | 'flowchart' | 'run' | 'model' | 'labelingJob' | 'apiToken' | 'refineryTask';
 
 export type Access =
   /** No sign-in: health, documentation, sign-in itself, the labeling webhook (it checks its HMAC). */
@@ -61,6 +61,7 @@ const LABELS: Record<ResourceKind, string> = {
   model: 'Model',
   labelingJob: 'Labeling job',
   apiToken: 'API token',
+  refineryTask: 'Refinery task',
 };
 
 interface Guarded {
@@ -68,7 +69,7 @@ interface Guarded {
   visibility: Visibility;
 }
 
-/** Owner and visibility of each kind of resource; runs, their labeling jobs and tokens are always private. */
+/** Owner and visibility of each kind of resource; runs, their labeling jobs, refinery tasks and tokens are always private. */
 const guards: Record<ResourceKind, (db: Database, id: string) => Promise<Guarded | undefined>> = {
   dataset: async (db, id) =>
     (await db.select({ ownerId: datasets.ownerId, visibility: datasets.visibility }).from(datasets).where(eq(datasets.id, id)))[0],
@@ -86,6 +87,10 @@ const guards: Record<ResourceKind, (db: Database, id: string) => Promise<Guarded
       .from(labelingJobs)
       .innerJoin(runs, eq(runs.id, labelingJobs.runId))
       .where(eq(labelingJobs.id, id));
+    return row && { ownerId: row.ownerId, visibility: 'private' };
+  },
+  refineryTask: async (db, id) => {
+    const [row] = await db.select({ ownerId: refineryTasks.ownerId }).from(refineryTasks).where(eq(refineryTasks.id, id));
     return row && { ownerId: row.ownerId, visibility: 'private' };
   },
   apiToken: async (db, id) => {

@@ -27,6 +27,7 @@ import labelingHookRoutes from './routes/labeling-hooks.ts';
 import meRoutes from './routes/me.ts';
 import metricsRoutes from './routes/metrics.ts';
 import modelRoutes from './routes/models.ts';
+import refineryRoutes from './routes/refinery.ts';
 import runRoutes from './routes/runs.ts';
 import stageRoutes from './routes/stages.ts';
 
@@ -92,7 +93,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         { name: 'datasets', description: 'Image dataset uploads and their validation' },
         { name: 'flowcharts', description: 'Stage graphs and their validation' },
         { name: 'runs', description: 'Training runs of flowcharts, their status and bundles' },
-        { name: 'models', description: 'The model registry' },
+        { name: 'models', description: 'The model registry, and uploads of models made elsewhere' },
+        { name: 'refinery', description: 'The model refinery: new models made from existing ones (pruning, distillation, amalgamation …)' },
         { name: 'labeling', description: 'Labeling jobs of stages whose data lacks labels, the built-in labeler and the external tools\' webhook' },
         { name: 'account', description: 'Signing in, your account and API tokens' },
         { name: 'admin', description: 'Users, invitations and usage (administrators)' },
@@ -131,6 +133,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       api.register(runRoutes, deps);
       api.register(stageRoutes, deps);
       api.register(modelRoutes, deps);
+      api.register(refineryRoutes, deps);
       api.register(labelingRoutes, deps);
       api.register(labelingHookRoutes, deps);
     },

@@ -7,7 +7,7 @@
 import { and, inArray } from 'drizzle-orm';
 import { DATASET_FORMATS, formatTasks } from '@aip/datasets-spec';
 import { datasets, models, type Database } from '@aip/platform';
-import { isTaskType, type DatasetInfo, type FlowchartContext, type ModelInfo, type TaskType } from '@aip/workflows';
+import { flowchartUseProblem, isTaskType, type DatasetInfo, type FlowchartContext, type ModelInfo, type Plan, type TaskType } from '@aip/workflows';
 import { datasetClasses } from './views.ts';
 import { readableBy } from './access.ts';
 
@@ -61,4 +61,26 @@ export async function flowchartContext(db: Database, userId: string, graph: unkn
     }
   }
   return context;
+}
+
+/**
+ * The registry models a plan reuses or starts from that a flowchart cannot use (still being
+ * checked, refused, or a TorchScript/ONNX upload only the refinery can run): one problem each.
+ */
+export async function unusableModelProblems(db: Database, plan: Plan): Promise<Array<{ code: string; nodeId: string; message: string }>> {
+  const uses = plan.stages.flatMap((stage) => [
+    ...(stage.mode === 'reuse' && stage.modelId ? [{ nodeId: stage.nodeId, modelId: stage.modelId }] : []),
+    ...(stage.initModelId ? [{ nodeId: stage.nodeId, modelId: stage.initModelId }] : []),
+  ]);
+  if (uses.length === 0) return [];
+  const rows = await db
+    .select({ id: models.id, name: models.name, status: models.status, format: models.format })
+    .from(models)
+    .where(inArray(models.id, [...new Set(uses.map((u) => u.modelId))]));
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return uses.flatMap(({ nodeId, modelId }) => {
+    const row = byId.get(modelId);
+    const message = row ? flowchartUseProblem(row) : null;
+    return message ? [{ code: 'model_not_usable', nodeId, message }] : [];
+  });
 }

@@ -6,7 +6,7 @@ import { Type, type Static } from 'typebox';
 import { OwnerSchema, ownerOf, type Owners } from './owners.ts';
 import type { Dataset, Flowchart, Model, RunStatus as PlatformRunStatus, StageState as PlatformStageState } from '@aip/platform';
 import { EXPORT_TARGETS, exportTargets, type DatasetFormat } from '@aip/datasets-spec';
-import { RUN_STATUSES, STAGE_STATES } from '@aip/workflows';
+import { RUN_STATUSES, STAGE_STATES, flowchartUseProblem } from '@aip/workflows';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 const DateTime = Type.String({ format: 'date-time' });
@@ -131,9 +131,38 @@ export const ModelSchema = Type.Object({
     refineryTaskId: Nullable(Type.String()),
     initModelId: Nullable(Type.String({ description: 'The model whose weights started training.' })),
   }),
+  refineryTaskId: Nullable(Type.String({ description: 'The refinery task that produced it (origin.kind refinery).' })),
+  status: Literals(['validating', 'ready', 'invalid'], { description: 'Uploaded models are checked first; platform-made models are ready.' }),
+  format: Literals(['aip', 'weights', 'torchscript', 'onnx'], {
+    description: 'aip: written by the platform; weights: an uploaded state_dict of a registry arch; torchscript, onnx: uploaded, usable only as refinery teachers.',
+  }),
+  input: Nullable(
+    Type.Object(
+      {
+        size: Type.Array(Type.Integer(), { description: '[height, width]' }),
+        colorSpace: Type.String(),
+        range: Type.Array(Type.Number()),
+        mean: Nullable(Type.Array(Type.Number())),
+        std: Nullable(Type.Array(Type.Number())),
+      },
+      { description: 'What the model takes as input.' },
+    ),
+  ),
+  report: Nullable(Type.Object({ message: Type.String() }, { additionalProperties: true, description: 'Why the check refused the upload (status invalid).' })),
+  parameters: Nullable(Type.Integer({ description: 'Number of parameters, where known.' })),
+  usableInFlowcharts: Type.Boolean({ description: 'Whether flowcharts can reuse it or start from its weights.' }),
+  unusableReason: Nullable(Type.String({ description: 'Why flowcharts cannot use it (usableInFlowcharts false).' })),
   createdAt: DateTime,
 });
 export type ModelView = Static<typeof ModelSchema>;
+
+export const ModelLinkSchema = Type.Object({ id: Type.String(), name: Type.String(), role: Literals(['teacher', 'pruned_from', 'init']) });
+export const ModelDetailSchema = Type.Object({
+  ...ModelSchema.properties,
+  parents: Type.Array(ModelLinkSchema, { description: 'The models it was made from (that the caller may see), with how.' }),
+  children: Type.Array(ModelLinkSchema, { description: 'The models made from it (that the caller may see), with how.' }),
+});
+export type ModelDetailView = Static<typeof ModelDetailSchema>;
 
 export function modelView(row: Model, userId: string, owners: Owners): ModelView {
   return {
@@ -154,6 +183,14 @@ export function modelView(row: Model, userId: string, owners: Owners): ModelView
       refineryTaskId: row.refineryTaskId,
       initModelId: row.initModelId,
     },
+    refineryTaskId: row.refineryTaskId,
+    status: row.status,
+    format: row.format,
+    input: row.input ?? null,
+    report: (row.report as { message: string } | null) ?? null,
+    parameters: row.parameters,
+    usableInFlowcharts: flowchartUseProblem(row) === null,
+    unusableReason: flowchartUseProblem(row),
     createdAt: iso(row.createdAt)!,
   };
 }

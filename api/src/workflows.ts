@@ -7,17 +7,35 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { Plan } from '@aip/workflows';
 import type { AipConfig } from '@aip/platform';
-import { retryStageUpdate, runSearchAttributes, type ingestDatasetWorkflow, type runFlowchartWorkflow } from '@aip/workflows/temporal';
+import {
+  AipOwner,
+  retryStageUpdate,
+  runSearchAttributes,
+  type ingestDatasetWorkflow,
+  type refineryTaskWorkflow,
+  type runFlowchartWorkflow,
+  type validateModelWorkflow,
+} from '@aip/workflows/temporal';
 
 export const INGEST_WORKFLOW = 'ingestDatasetWorkflow';
 export const RUN_WORKFLOW = 'runFlowchartWorkflow';
 
+export const REFINERY_WORKFLOW = 'refineryTaskWorkflow';
+export const VALIDATE_MODEL_WORKFLOW = 'validateModelWorkflow';
+
 export const ingestWorkflowId = (datasetId: string) => `ingest-${datasetId}`;
+/** One workflow per attempt of a refinery task (a retry is a new attempt). */
+export const refineryWorkflowId = (taskId: string, attempt: number) => `refinery-${taskId}-${attempt}`;
+export const validateModelWorkflowId = (modelId: string) => `validate-model-${modelId}`;
 
 export interface WorkflowStarter {
   startIngest(datasetId: string): Promise<string>;
   /** The run's owner and flowchart become search attributes of its workflows (operators filter on them). */
   startRun(input: { runId: string; plan: Plan; heartbeatTimeoutMs: number; flowchartId: string; ownerId: string }): Promise<string>;
+  /** Starts one attempt of a refinery task; resolves with its workflow id. */
+  startRefinery(input: { taskId: string; attempt: number; heartbeatTimeoutMs: number; ownerId: string }): Promise<string>;
+  /** Starts the check of an uploaded model. */
+  startValidateModel(modelId: string): Promise<string>;
   /** Requests cancellation; false when the workflow does not exist (anymore). */
   cancel(workflowId: string): Promise<boolean>;
   /**
@@ -56,6 +74,24 @@ export function workflowStarter(client: Client, queues: AipConfig['taskQueues'],
         ...(searchAttributes ? { typedSearchAttributes: runSearchAttributes({ runId, flowchartId, ownerId }) } : {}),
         // Training goes to the GPU workers' queue of this deployment.
         args: [{ runId, plan, heartbeatTimeoutMs, gpuTaskQueue: queues.gpu }],
+      });
+      return handle.workflowId;
+    },
+    async startRefinery({ taskId, attempt, heartbeatTimeoutMs, ownerId }) {
+      const handle = await client.workflow.start<typeof refineryTaskWorkflow>(REFINERY_WORKFLOW, {
+        taskQueue,
+        workflowId: refineryWorkflowId(taskId, attempt),
+        // Operators find a user's tasks as they find their runs (the workflow never changes it).
+        ...(searchAttributes ? { typedSearchAttributes: [{ key: AipOwner, value: ownerId }] } : {}),
+        args: [{ taskId, attempt, heartbeatTimeoutMs, gpuTaskQueue: queues.gpu }],
+      });
+      return handle.workflowId;
+    },
+    async startValidateModel(modelId) {
+      const handle = await client.workflow.start<typeof validateModelWorkflow>(VALIDATE_MODEL_WORKFLOW, {
+        taskQueue,
+        workflowId: validateModelWorkflowId(modelId),
+        args: [{ modelId }],
       });
       return handle.workflowId;
     },

@@ -12,3 +12,4 @@ export { validateFlowchart } from './validate.ts';
 export { compileFlowchart } from './compile.ts';
 export type { HyperParameters, Plan, PlanStage, StageInput, TaskType } from './plan.ts';
 export * from './pools.ts';
+export * from './refinery/index.ts';

@@ -10,7 +10,7 @@
  * not run in moto: the re-attach test runs the job's command itself, as Batch would.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -37,9 +37,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeManifest, type ManifestEntry } from '@aip/datasets-spec';
 import { loadConfig, newId, openBlobStore, openDatabase, schema, type BlobStore, type OpenedDatabase, type S3BlobStore } from '@aip/platform';
 import type { PlanStage } from '@aip/workflows';
-import type { PreparedData, TrainedModel } from '@aip/workflows/temporal';
+import type { PreparedData, RefineryJobInput, RefineryOutput, TrainedModel } from '@aip/workflows/temporal';
 import type { ActivityDeps } from '../deps.ts';
 import { recordStage } from '../records.ts';
+import { refineryBatchFolder, refineryModelPrefix, runRefineryJob } from '../refinery.ts';
 import { trainStage } from '../train.ts';
 import {
   batchEnvironment,
@@ -639,4 +640,99 @@ describe('batch executor: trainStage against moto Batch and SeaweedFS S3', () =>
     expect(error.nonRetryable).toBe(false);
     expect(error.message).toBe(`Training "Colour" failed on AWS Batch: the job failed (job ${name}, id ${jobId}).`);
   });
+  it(
+    "runs a refinery task's refine job on Batch: teachers and data as S3 URIs, its own job folder, progress and log on the task",
+    async () => {
+      const deps = depsFor(ok);
+      // A teacher uploaded as weights: a random tiny_cnn state_dict.
+      const python = process.env.AIP_PYTHON;
+      if (!python) throw new Error('AIP_PYTHON is not set: it names the trainer virtualenv whose python the job runs');
+      const weights = path.join(tmp, 'teacher.pth');
+      const made = await spawnLogged(
+        [python, '-c', 'import sys, torch\nfrom aip_trainer.models import build_network\ntorch.manual_seed(0)\ntorch.save(build_network("tiny_cnn", 2, (32, 32)).state_dict(), sys.argv[1])', weights],
+        { cwd: REPO, env: { ...process.env, PYTHONPATH: 'trainer' } },
+      );
+      expect(made.code, made.output).toBe(0);
+      const teacherId = newId('mdl');
+      const teacherKey = `models/${teacherId}/upload/teacher.pth`;
+      await blobs.put(teacherKey, createReadStream(weights));
+      const taskId = newId('rt');
+      await opened.db.insert(schema.refineryTasks).values({ id: taskId, ownerId: userId, name: 'smaller', algorithm: 'distill', inputs: {}, state: 'running', attempt: 1 });
+      const job: RefineryJobInput = {
+        taskId,
+        attempt: 1,
+        algorithm: 'distill',
+        teachers: [
+          {
+            modelId: teacherId,
+            name: 'teacher',
+            fileKey: teacherKey,
+            format: 'weights',
+            task: 'classification',
+            arch: 'tiny_cnn',
+            classes: ['red', 'blue'],
+            input: { size: [32, 32], colorSpace: 'RGB', range: [0, 255], mean: null, std: null },
+          },
+        ],
+        studentArch: 'tiny_cnn',
+        dataPrefix: data.prefix,
+        params: { epochs: 2, temperature: 4, ceWeight: 0, learningRate: 0.01, batchSize: 8, imageSize: 32 },
+        executor: 'batch',
+      };
+
+      // Attempt 1 submits and dies once it has heartbeated the job id.
+      const first = activityEnv({ attempt: 1 });
+      const beats: BatchHeartbeat[] = [];
+      first.on('heartbeat', (details: BatchHeartbeat) => {
+        beats.push(details);
+        if (heartbeatJobId(details)) throw new Error('the worker died');
+      });
+      await expect(first.run(runRefineryJob, deps, { job })).rejects.toThrow('the worker died');
+      const jobId = heartbeatJobId(beats.at(-1))!;
+      const folder = refineryBatchFolder(taskId, 1);
+      const described = await describeJob(ok, jobId);
+      expect(described).toMatchObject({
+        jobName: batchJobName(taskId, 'attempt-1'),
+        tags: { 'aip:refinery-task': taskId, 'aip:owner': userId },
+        container: { command: ['python', '-m', 'aip_trainer', 'batch', `s3://${bucket}/platform/${folder}/job.json`] },
+      });
+      const spec = JSON.parse((await blobs.getBuffer(`${folder}/job.json`)).toString('utf8'));
+      expect(spec).toMatchObject({
+        kind: 'refine',
+        teachers: [{ file: `s3://${bucket}/platform/${teacherKey}`, format: 'weights', arch: 'tiny_cnn', name: 'teacher' }],
+        student: { arch: 'tiny_cnn' },
+        manifest: `s3://${bucket}/platform/${data.prefix}/manifest.jsonl`,
+        output: `s3://${bucket}/platform/${refineryModelPrefix(taskId, 1)}`,
+      });
+
+      // The job as Batch would run it, then attempt 2 follows it and collects.
+      const home = path.join(tmp, 'refine-job-home');
+      await mkdir(home, { recursive: true });
+      const run = await spawnLogged(described.container!.command!, {
+        cwd: REPO,
+        env: {
+          ...Object.fromEntries((described.container?.environment ?? []).map((e) => [e.name!, e.value!])),
+          AWS_ACCESS_KEY_ID: 'job-role-key',
+          AWS_SECRET_ACCESS_KEY: 'job-role-secret',
+          AWS_CONFIG_FILE: path.join(home, 'aws-config'),
+          AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'aws-credentials'),
+          HOME: home,
+          PATH: `${path.dirname(python)}${path.delimiter}/usr/bin${path.delimiter}/bin`,
+          PYTHONPATH: 'trainer',
+        },
+      });
+      expect(run.code, run.output).toBe(0);
+      const second = activityEnv({ attempt: 2, heartbeatDetails: beats.at(-1) });
+      const output = (await second.run(runRefineryJob, deps, { job })) as RefineryOutput;
+      expect(output.prefix).toBe(refineryModelPrefix(taskId, 1));
+      expect(output.metrics).toMatchObject({ algorithm: 'distill' });
+      for (const file of MODEL_FILES) expect(await blobs.exists(`${output.prefix}/${file}`), file).toBe(true);
+      const [task] = await opened.db.select().from(schema.refineryTasks).where(eq(schema.refineryTasks.id, taskId));
+      expect(task!.logBlob).toBe(`refinery/${taskId}/log.txt`);
+      expect(task!.epochs.map((e) => e.epoch)).toEqual([1, 2]);
+      expect(task!.progressDetail).toMatchObject({ message: 'AWS Batch: the job succeeded', batch: { jobId, status: 'SUCCEEDED' } });
+      expect(await submitsOf(ok, batchJobName(taskId, 'attempt-1'))).toHaveLength(1);
+    },
+    600_000,
+  );
 });

@@ -1,5 +1,7 @@
 /**
- * The AWS Batch executor: a stage whose node says `executor: 'batch'` trains in a Batch job
+ * The AWS Batch executor: a stage whose node says `executor: 'batch'` (and a refinery task on a
+ * platform whose EXECUTOR is batch: activities/src/refinery.ts, job folder
+ * `refinery/<taskId>/batch/attempt-<n>/`) trains in a Batch job
  * (`python -m aip_trainer batch s3://…/job.json`, docs/contracts.md "Batch executor") while this
  * activity, on any worker, follows it. Everything the job reads and writes is in the S3 blob store,
  * in the stage's job folder `runs/<runId>/stages/<nodeId>/batch/` (job.json, progress.json,
@@ -51,7 +53,11 @@ const MAX_JOB_NAME = 128;
 
 /** The job folder's files (docs/contracts.md, "Batch executor"). */
 export function batchJobKeys(runId: string, nodeId: string) {
-  const folder = `${stagePrefix(runId, nodeId)}/batch`;
+  return batchFolderKeys(`${stagePrefix(runId, nodeId)}/batch`);
+}
+
+/** The files of a job folder (a stage's, or a refinery task's `refinery/<taskId>/batch`). */
+export function batchFolderKeys(folder: string) {
   return {
     folder,
     job: `${folder}/job.json`,
@@ -169,6 +175,8 @@ export function batchFailureMessage(
   job: { jobName: string; jobId: string },
   failure: BatchFailure,
   result: BatchResult | undefined,
+  /** What failed, as the sentence starts (default `Training "<stageName>"`). */
+  doing = `Training "${stageName}"`,
 ): string {
   const said = result?.status === 'failed' && result.message ? result.message : 'the job failed';
   const container = [
@@ -179,7 +187,7 @@ export function batchFailureMessage(
     failure.statusReason ? `Batch: ${failure.statusReason}` : undefined,
     container.length > 0 ? `container: ${container.join(', ')}` : undefined,
   ].filter(Boolean);
-  return `Training "${stageName}" failed on AWS Batch: ${said} (job ${job.jobName}, id ${job.jobId}${batch.length > 0 ? `; ${batch.join('; ')}` : ''}).`;
+  return `${doing} failed on AWS Batch: ${said} (job ${job.jobName}, id ${job.jobId}${batch.length > 0 ? `; ${batch.join('; ')}` : ''}).`;
 }
 
 /** The last `lines` lines of a log. */
@@ -210,21 +218,83 @@ export function batchEnvironment(config: AipConfig): KeyValuePair[] {
   ];
 }
 
+/**
+ * One job on Batch as the executor follows it: a stage's training, or a refinery task's refine job.
+ * Everything that differs between them (names, keys, the job spec, where progress and the log go)
+ * is here; submitting, re-attaching, following and collecting are the same.
+ */
+export interface BatchTarget {
+  /** How messages name it: `stage "Colour"`, `refinery task "smaller"`. */
+  subject: string;
+  /** What a failed job's message starts with: `Training "Colour"`. */
+  doing: string;
+  jobName: string;
+  keys: ReturnType<typeof batchJobKeys>;
+  /** Where the job writes its model files, every one of which must be there once it succeeded. */
+  outputPrefix: string;
+  outputFiles: readonly string[];
+  tags: Record<string, string>;
+  cancelReason: string;
+  /** The trainer job spec, its inputs and output as S3 URIs. */
+  jobSpec(uri: (key: string) => string): Promise<unknown>;
+  /** Records a finished epoch's event (the curve); resolves with the progress it implies. */
+  recordEpoch(event: TrainerEvent): Promise<number | undefined>;
+  /** Records the overall progress and what to show while the job is in Batch's hands. */
+  recordStatus(progress: number, detail: Record<string, unknown>): Promise<void>;
+  /** Keeps the job's log where the local executor leaves it. */
+  keepLog(text: string): Promise<void>;
+}
+
 export async function trainOnBatch(
   deps: ActivityDeps,
   input: { runId: string; stage: PlanStage; data: PreparedData },
 ): Promise<TrainedModel> {
   const { runId, stage, data } = input;
-  const batch = deps.config.batch;
-  if (!batch) {
+  if (!deps.config.batch) {
     throw userError(
       `AWS Batch is not configured on this platform (AIP_BATCH_JOB_QUEUE and AIP_BATCH_JOB_DEFINITION are not set), so stage "${stage.name}" cannot train there: set its executor to local, or ask the operators to configure Batch.`,
     );
   }
-  const uri = deps.blobs.uri?.bind(deps.blobs);
-  if (!uri) {
+  if (!deps.blobs.uri) {
     throw userError(`Stage "${stage.name}" trains on AWS Batch, which needs the platform's blobs in S3 (BLOB_URL=s3://…); this platform keeps them in ${deps.blobs.url}.`);
   }
+  const owner = await runOwner(deps, runId);
+  const prefix = stageModelPrefix(runId, stage.nodeId);
+  await runBatchJob(deps, {
+    subject: `stage "${stage.name}"`,
+    doing: `Training "${stage.name}"`,
+    jobName: batchJobName(runId, stage.nodeId),
+    keys: batchJobKeys(runId, stage.nodeId),
+    outputPrefix: prefix,
+    outputFiles: MODEL_FILES,
+    tags: { 'aip:run': tagValue(runId), 'aip:node': tagValue(stage.nodeId), ...(owner ? { 'aip:owner': tagValue(owner) } : {}) },
+    cancelReason: cancelReason(runId, stage.nodeId),
+    jobSpec: async (uri) =>
+      trainJobSpec(stage, data, {
+        manifest: uri(`${trimSlash(data.prefix)}/manifest.jsonl`),
+        imageRoot: uri(trimSlash(data.prefix)),
+        initWeights: stage.initModelId ? uri(await modelWeightsKey(deps, stage.initModelId)) : null,
+        output: uri(prefix),
+      }),
+    recordEpoch: (event) => recordTrainerEvent(deps, runId, stage.nodeId, event),
+    recordStatus: (progress, detail) => recordStageProgress(deps, runId, stage.nodeId, progress, detail),
+    keepLog: async (text) => {
+      const key = stageLogKey(runId, stage.nodeId);
+      await deps.blobs.put(key, text, { contentType: 'text/plain; charset=utf-8' });
+      await setStageLog(deps, runId, stage.nodeId, key);
+    },
+  });
+  return { prefix };
+}
+
+/**
+ * Submits the target's job (or re-attaches to the one an earlier attempt submitted) and follows
+ * it to its end; resolves once its files are all in place. The caller has checked that Batch is
+ * configured and the blobs are in S3.
+ */
+export async function runBatchJob(deps: ActivityDeps, target: BatchTarget): Promise<void> {
+  const batch = deps.config.batch!;
+  const uri = deps.blobs.uri!.bind(deps.blobs);
   const context = Context.current();
   const signal = context.cancellationSignal;
   const client = new BatchClient({
@@ -232,8 +302,7 @@ export async function trainOnBatch(
     ...(batch.endpoint ? { endpoint: batch.endpoint } : {}),
     ...(deps.config.s3.credentials ? { credentials: deps.config.s3.credentials } : {}),
   });
-  const keys = batchJobKeys(runId, stage.nodeId);
-  const jobName = batchJobName(runId, stage.nodeId);
+  const { keys, jobName } = target;
   const previous = heartbeatJobId(context.info.heartbeatDetails);
   // Until this attempt knows its job, its heartbeats keep the earlier attempt's job id: dying
   // before re-attaching must not make the next attempt forget it.
@@ -263,18 +332,12 @@ export async function trainOnBatch(
   };
 
   const submit = async (): Promise<string> => {
-    const job = trainJobSpec(stage, data, {
-      manifest: uri(`${trimSlash(data.prefix)}/manifest.jsonl`),
-      imageRoot: uri(trimSlash(data.prefix)),
-      initWeights: stage.initModelId ? uri(await modelWeightsKey(deps, stage.initModelId)) : null,
-      output: uri(stageModelPrefix(runId, stage.nodeId)),
-    });
+    const job = await target.jobSpec(uri);
     // An earlier job's verdict must not be taken for this one's.
     await deps.blobs.delete(keys.result);
     // Tagged like everything the trainer writes into the job folder: scratch, which an S3
     // lifecycle rule expires (infra/aws/aip-batch.yaml).
     await deps.blobs.put(keys.job, JSON.stringify(job, null, 2), { contentType: 'application/json', tags: SCRATCH_TAGS });
-    const owner = await runOwner(deps, runId);
     // No abort signal: a SubmitJob cut short may still have created the job, which a
     // cancellation must then terminate (below), not leave running.
     const submitted = await client.send(
@@ -287,11 +350,7 @@ export async function trainOnBatch(
           environment: batchEnvironment(deps.config),
           ...(batch.gpus > 0 ? { resourceRequirements: [{ type: 'GPU', value: String(batch.gpus) }] } : {}),
         },
-        tags: {
-          'aip:run': tagValue(runId),
-          'aip:node': tagValue(stage.nodeId),
-          ...(owner ? { 'aip:owner': tagValue(owner) } : {}),
-        },
+        tags: target.tags,
         propagateTags: true,
       }),
     );
@@ -303,7 +362,7 @@ export async function trainOnBatch(
     jobId = (await findJob()) ?? (await submit());
     beat = { jobName, batchJobId: jobId };
     heartbeat(beat);
-    return await follow(deps, { runId, stage, keys, jobName, jobId, gpus: batch.gpus, pollMs: batch.pollMs }, {
+    await follow(deps, { target, jobId, gpus: batch.gpus, pollMs: batch.pollMs }, {
       describe,
       context,
       onBeat: (next) => {
@@ -316,11 +375,10 @@ export async function trainOnBatch(
     // Only a cancellation the workflow asked for ends the job: a worker shutting down, a timed-out
     // or paused attempt leave it running for the next attempt to re-attach to. Cancelled before
     // re-attaching, the earlier attempt's job is the one to end.
-    const target = jobId ?? previous;
-    if (target !== undefined && context.cancellationDetails?.cancelRequested) {
-      const reason = cancelReason(runId, stage.nodeId);
-      await client.send(new TerminateJobCommand({ jobId: target, reason })).catch((terminateError: unknown) => {
-        context.log.warn(`TerminateJob ${target} (${jobName}) failed; the job may run on`, { error: String(terminateError) });
+    const ending = jobId ?? previous;
+    if (ending !== undefined && context.cancellationDetails?.cancelRequested) {
+      await client.send(new TerminateJobCommand({ jobId: ending, reason: target.cancelReason })).catch((terminateError: unknown) => {
+        context.log.warn(`TerminateJob ${ending} (${jobName}) failed; the job may run on`, { error: String(terminateError) });
       });
     }
     throw signal.reason ?? error;
@@ -331,16 +389,13 @@ export async function trainOnBatch(
 }
 
 interface FollowJob {
-  runId: string;
-  stage: PlanStage;
-  keys: ReturnType<typeof batchJobKeys>;
-  jobName: string;
+  target: BatchTarget;
   jobId: string;
   gpus: number;
   pollMs: number;
 }
 
-/** Polls the job until it ends, mirroring its state and the trainer's progress.json onto the stage. */
+/** Polls the job until it ends, mirroring its state and the trainer's progress.json onto the stage (or task). */
 async function follow(
   deps: ActivityDeps,
   job: FollowJob,
@@ -349,8 +404,9 @@ async function follow(
     context: Context;
     onBeat: (beat: BatchHeartbeat) => void;
   },
-): Promise<TrainedModel> {
-  const { runId, stage, keys, jobId } = job;
+): Promise<void> {
+  const { target, jobId } = job;
+  const { keys } = target;
   let seenProgress: string | undefined;
   let seenStatus: string | undefined;
   let recordedEpoch = 0;
@@ -360,7 +416,7 @@ async function follow(
     io.context.cancellationSignal.throwIfAborted();
     const detail = await io.describe(jobId);
     if (!detail) {
-      throw ApplicationFailure.retryable(`AWS Batch no longer knows the job ${job.jobName} (${jobId}) of stage "${stage.name}"`, 'BatchJobLost');
+      throw ApplicationFailure.retryable(`AWS Batch no longer knows the job ${target.jobName} (${jobId}) of ${target.subject}`, 'BatchJobLost');
     }
     const status = detail.status;
     const text = await readText(deps.blobs, keys.progress);
@@ -371,17 +427,17 @@ async function follow(
       last = report.last ?? last;
       for (const event of report.epochs ?? []) {
         if (event.event !== 'epoch' || event.epoch <= recordedEpoch) continue;
-        progress = (await recordTrainerEvent(deps, runId, stage.nodeId, event)) ?? progress;
+        progress = (await target.recordEpoch(event)) ?? progress;
         recordedEpoch = event.epoch;
       }
       progress = (last ? progressOf(last) : undefined) ?? progress;
     }
     if (status !== seenStatus || changed) {
-      await recordStageProgress(deps, runId, stage.nodeId, progress, batchProgressDetail(last, { jobId, status }, job.gpus));
+      await target.recordStatus(progress, batchProgressDetail(last, { jobId, status }, job.gpus));
     }
     seenStatus = status;
     // The done event's metrics stay out of the heartbeat: result.json has them.
-    io.onBeat({ jobName: job.jobName, batchJobId: jobId, ...(status ? { status } : {}), progress, last: last?.event === 'done' ? { event: 'done', metrics: {} } : last });
+    io.onBeat({ jobName: target.jobName, batchJobId: jobId, ...(status ? { status } : {}), progress, last: last?.event === 'done' ? { event: 'done', metrics: {} } : last });
     if (status === 'SUCCEEDED') return collect(deps, job);
     if (status === 'FAILED') throw await failure(deps, job, detail);
     await io.context.sleep(job.pollMs);
@@ -389,46 +445,45 @@ async function follow(
 }
 
 /** A succeeded job: its result, model files and log, in the places the local executor uses. */
-async function collect(deps: ActivityDeps, job: FollowJob): Promise<TrainedModel> {
-  const { runId, stage, keys } = job;
+async function collect(deps: ActivityDeps, job: FollowJob): Promise<void> {
+  const { target } = job;
+  const { keys } = target;
   const result = parseObject<BatchResult>(await readText(deps.blobs, keys.result));
   if (result?.status !== 'succeeded') {
     throw ApplicationFailure.retryable(
-      `AWS Batch reports the job ${job.jobName} (${job.jobId}) of stage "${stage.name}" succeeded, but its ${keys.result} ${result ? `says "${result.status}"` : 'is missing'}`,
+      `AWS Batch reports the job ${target.jobName} (${job.jobId}) of ${target.subject} succeeded, but its ${keys.result} ${result ? `says "${result.status}"` : 'is missing'}`,
       'BatchJobIncomplete',
     );
   }
-  const prefix = stageModelPrefix(runId, stage.nodeId);
+  const prefix = target.outputPrefix;
   const missing: string[] = [];
-  for (const file of MODEL_FILES) if (!(await deps.blobs.exists(`${prefix}/${file}`))) missing.push(file);
+  for (const file of target.outputFiles) if (!(await deps.blobs.exists(`${prefix}/${file}`))) missing.push(file);
   if (missing.length > 0) {
     throw ApplicationFailure.retryable(
-      `The AWS Batch job ${job.jobName} (${job.jobId}) of stage "${stage.name}" succeeded but left no ${missing.join(', ')} under ${prefix}`,
+      `The AWS Batch job ${target.jobName} (${job.jobId}) of ${target.subject} succeeded but left no ${missing.join(', ')} under ${prefix}`,
       'BatchJobIncomplete',
     );
   }
   await keepLog(deps, job);
-  return { prefix };
 }
 
 /** A failed job as the error the stage shows: non-retryable only when the trainer blamed the data or config. */
 async function failure(deps: ActivityDeps, job: FollowJob, detail: JobDetail): Promise<ApplicationFailure> {
-  const result = parseObject<BatchResult>(await readText(deps.blobs, job.keys.result));
+  const { target } = job;
+  const result = parseObject<BatchResult>(await readText(deps.blobs, target.keys.result));
   const log = await keepLog(deps, job);
   const reasons = batchFailureOf(detail);
-  const message = batchFailureMessage(job.stage.name, job, reasons, result);
+  const message = batchFailureMessage(target.subject, { jobName: target.jobName, jobId: job.jobId }, reasons, result, target.doing);
   const details = { log: log === undefined ? '' : logTail(log) };
   if (result?.userError === true || reasons.exitCode === 2) return userError(message, details);
   return ApplicationFailure.create({ type: 'BatchJobFailed', message, nonRetryable: false, details: [details] });
 }
 
-/** Copies the job's log.txt to the stage's log (as the local executor leaves it); returns its text. */
+/** Copies the job's log.txt to where the local executor leaves it; returns its text. */
 async function keepLog(deps: ActivityDeps, job: FollowJob): Promise<string | undefined> {
-  const text = await readText(deps.blobs, job.keys.log);
+  const text = await readText(deps.blobs, job.target.keys.log);
   if (text === undefined) return undefined;
-  const key = stageLogKey(job.runId, job.stage.nodeId);
-  await deps.blobs.put(key, text, { contentType: 'text/plain; charset=utf-8' });
-  await setStageLog(deps, job.runId, job.stage.nodeId, key);
+  await job.target.keepLog(text);
   return text;
 }
 

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseTrainerEvent, type TrainerEvent } from './trainer-events.ts';
 
+/** A flowchart stage's job: `train` or `evaluate` (docs/contracts.md "Job spec"). */
 export interface TrainerJob {
   kind: 'train' | 'evaluate';
   task: string;
@@ -24,6 +25,45 @@ export interface TrainerJob {
   device: 'auto' | 'cpu' | 'cuda';
   seed: number;
 }
+
+/** A refinery teacher as the trainer takes it (docs/contracts.md "Model refinery"). */
+export interface TrainerTeacher {
+  file: string;
+  format: 'aip' | 'weights' | 'torchscript' | 'onnx';
+  task?: string;
+  arch?: string | null;
+  classes?: string[];
+  input?: Record<string, unknown>;
+  name?: string;
+}
+
+/** The model refinery's jobs: `refine` (a new model from teachers) and `refine_evaluate` (a model against them). */
+export interface RefineTrainerJob {
+  kind: 'refine' | 'refine_evaluate';
+  algorithm: string;
+  teachers: TrainerTeacher[];
+  student?: { arch: string } | null;
+  /** refine_evaluate: the produced model.pt. */
+  model?: string;
+  manifest: string;
+  imageRoot: string;
+  output: string;
+  params?: Record<string, number>;
+  device: 'auto' | 'cpu' | 'cuda';
+  seed: number;
+}
+
+/** Loads an uploaded model and checks it against what its uploader declared. */
+export interface ValidateModelTrainerJob {
+  kind: 'validate_model';
+  model: TrainerTeacher;
+  output: string;
+  device: 'auto' | 'cpu' | 'cuda';
+  seed: number;
+}
+
+/** Every job kind the trainer CLI runs. */
+export type AnyTrainerJob = TrainerJob | RefineTrainerJob | ValidateModelTrainerJob;
 
 export interface TrainerRunOptions {
   python: string;
@@ -51,7 +91,7 @@ const LOG_TAIL_LINES = 40;
 
 /** Runs one trainer job to completion; resolves with the `done` event's metrics. */
 export async function runTrainerJob(
-  job: TrainerJob,
+  job: AnyTrainerJob,
   options: TrainerRunOptions,
 ): Promise<{ metrics: Record<string, unknown>; logFile: string }> {
   await mkdir(options.jobDir, { recursive: true });

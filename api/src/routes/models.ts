@@ -2,14 +2,45 @@ import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { and, desc, eq } from 'drizzle-orm';
-import { BlobNotFoundError, models } from '@aip/platform';
-import type { AppDeps } from '../deps.ts';
+import { BlobNotFoundError, modelParents, models, type Database } from '@aip/platform';
+import { DEFAULT_UPLOAD_MAX_BYTES, type AppDeps } from '../deps.ts';
 import { userOf } from '../auth.ts';
-import { access, BODY_LIMIT } from '../access.ts';
+import { access, BODY_LIMIT, readableBy } from '../access.ts';
 import { ownerNames } from '../owners.ts';
 import { Scope, scopeFilter } from '../scope.ts';
 import { ApiError, errorResponses, notFound } from '../errors.ts';
-import { IdParams, ModelSchema, VisibilitySchema, modelView } from '../views.ts';
+import { IdParams, ModelDetailSchema, ModelSchema, VisibilitySchema, modelView } from '../views.ts';
+import { receiveModelUpload } from '../model-upload.ts';
+import { workflowStarter } from '../workflows.ts';
+
+/** A model's lineage both ways, as far as `userId` may see the models at the other end. */
+async function lineage(db: Database, modelId: string, userId: string) {
+  const up = await db
+    .select({ id: models.id, name: models.name, role: modelParents.role, position: modelParents.position })
+    .from(modelParents)
+    .innerJoin(models, eq(models.id, modelParents.parentModelId))
+    .where(and(eq(modelParents.modelId, modelId), readableBy({ id: userId }, models)))
+    .orderBy(modelParents.role, modelParents.position);
+  const down = await db
+    .select({ id: models.id, name: models.name, role: modelParents.role })
+    .from(modelParents)
+    .innerJoin(models, eq(models.id, modelParents.modelId))
+    .where(and(eq(modelParents.parentModelId, modelId), readableBy({ id: userId }, models)))
+    .orderBy(desc(models.createdAt));
+  // The initial weights of a run's model are kept on the row itself (initModelId).
+  const [row] = await db.select({ initModelId: models.initModelId }).from(models).where(eq(models.id, modelId));
+  const init = row?.initModelId
+    ? await db.select({ id: models.id, name: models.name }).from(models).where(and(eq(models.id, row.initModelId), readableBy({ id: userId }, models)))
+    : [];
+  const initChildren = await db
+    .select({ id: models.id, name: models.name })
+    .from(models)
+    .where(and(eq(models.initModelId, modelId), readableBy({ id: userId }, models)));
+  return {
+    parents: [...up.map(({ id, name, role }) => ({ id, name, role })), ...init.map((m) => ({ ...m, role: 'init' as const }))],
+    children: [...down, ...initChildren.map((m) => ({ ...m, role: 'init' as const }))],
+  };
+}
 
 /** A file name for the download: the model's name reduced to characters safe in any file system and header. */
 export function onnxFileName(name: string, id: string): string {
@@ -21,7 +52,41 @@ export function onnxFileName(name: string, id: string): string {
   return `${safe || 'model'}-${id}.onnx`;
 }
 
-const modelRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db, blobs }) => {
+const modelRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
+  const { db, blobs } = deps;
+  const workflows = workflowStarter(deps.temporal, deps.config.taskQueues);
+  const uploadMaxBytes = deps.config.uploadMaxBytes ?? DEFAULT_UPLOAD_MAX_BYTES;
+
+  app.post(
+    '/models',
+    {
+      config: { access: access.signedIn },
+      // The file streams to storage; model-upload.ts enforces this size on the file part itself.
+      bodyLimit: uploadMaxBytes,
+      schema: {
+        tags: ['models'],
+        summary: 'Upload a model (PyTorch weights of a registry architecture, TorchScript or ONNX)',
+        description:
+          'multipart/form-data: the fields `name`, `format` (weights | torchscript | onnx), `task` (classification | segmentation | depth), ' +
+          '`arch` (weights only: a registry architecture of the task), `classes` (a JSON array or one per line, in output order; segmentation: the classes after the background), ' +
+          '`inputHeight`, `inputWidth`, `colorSpace` (RGB | BGR), `valueRange` (0-255 | 0-1), `mean`, `std` (optional, "a,b,c"), `visibility`; then the file part `file`. ' +
+          'The model is checked by the trainer: poll GET /api/models/{id} until its status is `ready` or `invalid` (with a report). ' +
+          'Whole pickled models and hub code are refused: they would run the uploader\'s Python on the platform.',
+        consumes: ['multipart/form-data'],
+        response: { 202: Type.Object({ model: ModelSchema }), ...errorResponses(400, 401, 413, 415, 500) },
+      },
+    },
+    async (request, reply) => {
+      if (!request.isMultipart()) {
+        throw new ApiError(415, 'unsupported_media_type', 'Send the model as multipart/form-data: the fields, then the file in the part "file".');
+      }
+      const user = userOf(request);
+      const id = await receiveModelUpload(request, { db, blobs, userId: user.id, workflows, maxBytes: uploadMaxBytes });
+      const row = await modelById(id);
+      return reply.status(202).send({ model: modelView(row, user.id, await ownerNames(db, [row])) });
+    },
+  );
+
   app.get(
     '/models',
     {
@@ -63,14 +128,15 @@ const modelRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db, blobs 
       config: { access: access.read('model') },
       schema: {
         tags: ['models'],
-        summary: 'A model: task, architecture, classes, parent class, metrics and origin',
+        summary: 'A model: task, architecture, classes, parent class, metrics, origin, status and lineage',
         params: IdParams,
-        response: { 200: ModelSchema, ...errorResponses(401, 404) },
+        response: { 200: ModelDetailSchema, ...errorResponses(401, 404) },
       },
     },
     async (request) => {
       const row = await modelById(request.params.id);
-      return modelView(row, userOf(request).id, await ownerNames(db, [row]));
+      const userId = userOf(request).id;
+      return { ...modelView(row, userId, await ownerNames(db, [row])), ...(await lineage(db, row.id, userId)) };
     },
   );
 

@@ -8,7 +8,7 @@ import { DEFAULT_DOWNLOAD_URL_SECONDS, type AppDeps } from '../deps.ts';
 import { userOf } from '../auth.ts';
 import { access, BODY_LIMIT, ownedBy } from '../access.ts';
 import { ApiError, errorResponses, notFound } from '../errors.ts';
-import { flowchartContext } from '../flowchart-context.ts';
+import { flowchartContext, unusableModelProblems } from '../flowchart-context.ts';
 import { stageViews } from '../run-stages.ts';
 import { DateTime, IdParams, Json, Literals, Nullable, iso } from '../views.ts';
 import { RetryRefusedError, workflowStarter } from '../workflows.ts';
@@ -150,6 +150,11 @@ const runRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
         throw error;
       }
       refuseUnavailableExecutors(plan, deps.config);
+      const unusable = await unusableModelProblems(db, plan);
+      if (unusable.length > 0) {
+        const message = unusable.length === 1 ? unusable[0]!.message : `${unusable.length} models cannot be used:\n${unusable.map((p) => `- ${p.message}`).join('\n')}`;
+        throw new ApiError(400, 'model_not_usable', message, unusable);
+      }
 
       const runId = newId(ID_PREFIX.run);
       await db.insert(runs).values({

@@ -18,6 +18,7 @@ const TABLES = [
   'datasets',
   'flowcharts',
   'labeling_jobs',
+  'model_parents',
   'models',
   'refinery_tasks',
   'runs',

@@ -55,6 +55,26 @@ export interface IngestProgress {
 export type ModelOrigin = 'run' | 'upload' | 'refinery';
 export type LabelingState = 'open' | 'completed' | 'cancelled';
 export type RefineryState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+/** An uploaded model is checked by the trainer before it can be used; platform-made models are born ready. */
+export type ModelStatus = 'validating' | 'ready' | 'invalid';
+/**
+ * How a model's file is stored: `aip` (the platform wrote it), `weights` (an uploaded state_dict of
+ * a registry arch; validation also writes an `aip` model.pt beside it), `torchscript` and `onnx`
+ * (uploaded, usable only as frozen refinery teachers).
+ */
+export type ModelFormat = 'aip' | 'weights' | 'torchscript' | 'onnx';
+/** What an uploaded model expects as input (the trainer converts raw 0..255 RGB to it). */
+export interface ModelInput {
+  /** [height, width] */
+  size: [number, number];
+  colorSpace: 'RGB' | 'BGR';
+  range: [number, number];
+  /** Per channel, in units of `range`; null: no normalization. */
+  mean: [number, number, number] | null;
+  std: [number, number, number] | null;
+}
+/** How a model came from others: a refinery teacher, the model it was pruned from, initial weights. */
+export type ModelParentRole = 'teacher' | 'pruned_from' | 'init';
 
 export const users = pgTable('users', {
   id: text('id').primaryKey(),
@@ -252,6 +272,27 @@ export const refineryTasks = pgTable(
     workflowId: text('workflow_id').unique(),
     outputModelId: text('output_model_id').references((): AnyPgColumn => models.id, { onDelete: 'set null' }),
     error: text('error'),
+    name: text('name').notNull().default(''),
+    datasetId: text('dataset_id').references((): AnyPgColumn => datasets.id, { onDelete: 'set null' }),
+    /** The student's registry architecture (the teacher's for pruning). */
+    studentArch: text('student_arch'),
+    /** Visibility the output model gets. */
+    visibility: text('visibility').$type<Visibility>().notNull().default('private'),
+    /** 0..1 */
+    progress: doublePrecision('progress').notNull().default(0),
+    progressDetail: jsonb('progress_detail'),
+    /** Each state the task entered, like a stage's timeline. */
+    timeline: jsonb('timeline').$type<StageTimelineEntry[]>().notNull().default([]),
+    /** Every finished epoch's event, in order: the training curves. */
+    epochs: jsonb('epochs').$type<Array<Record<string, unknown>>>().notNull().default([]),
+    /** The algorithm's figures merged with the evaluation's (docs/contracts.md "Model refinery"). */
+    metrics: jsonb('metrics'),
+    logBlob: text('log_blob'),
+    /** True when the failure is the user's (teachers, data, settings), false for the platform's. */
+    userError: boolean('user_error'),
+    /** Bumped by each retry; the workflow id and the job folder carry it. */
+    attempt: integer('attempt').notNull().default(1),
+    startedAt: timestamp('started_at', { withTimezone: true }),
     createdAt: createdAt(),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
     updatedAt: updatedAt(),
@@ -283,6 +324,13 @@ export const models = pgTable(
     }),
     /** The model whose weights initialized this one (lineage for the atlas). */
     initModelId: text('init_model_id').references((): AnyPgColumn => models.id, { onDelete: 'set null' }),
+    status: text('status').$type<ModelStatus>().notNull().default('ready'),
+    format: text('format').$type<ModelFormat>().notNull().default('aip'),
+    /** Input metadata (uploads declare it; platform models have their model.json's). */
+    input: jsonb('input').$type<ModelInput>(),
+    /** Why validation refused the upload: `{message}`. */
+    report: jsonb('report'),
+    parameters: integer('parameters'),
     createdAt: createdAt(),
   },
   (t) => [
@@ -291,6 +339,25 @@ export const models = pgTable(
     unique('models_origin_uq').on(t.originRunId, t.originNodeId),
     index('models_owner_idx').on(t.ownerId),
   ],
+);
+
+/**
+ * Lineage: which models a model was made from (refinery teachers, the model a pruned one came
+ * from, initial weights), in `position` order. The model atlas draws its graph from these rows.
+ */
+export const modelParents = pgTable(
+  'model_parents',
+  {
+    modelId: text('model_id')
+      .notNull()
+      .references((): AnyPgColumn => models.id, { onDelete: 'cascade' }),
+    parentModelId: text('parent_model_id')
+      .notNull()
+      .references((): AnyPgColumn => models.id, { onDelete: 'cascade' }),
+    role: text('role').$type<ModelParentRole>().notNull(),
+    position: integer('position').notNull().default(0),
+  },
+  (t) => [unique('model_parents_uq').on(t.modelId, t.parentModelId, t.role), index('model_parents_parent_idx').on(t.parentModelId)],
 );
 
 export const labelingJobs = pgTable(
@@ -421,5 +488,6 @@ export type LabelingItem = typeof labelingItems.$inferSelect;
 export type NewLabelingItem = typeof labelingItems.$inferInsert;
 export type Bundle = typeof bundles.$inferSelect;
 export type NewBundle = typeof bundles.$inferInsert;
+export type ModelParent = typeof modelParents.$inferSelect;
 export type RefineryTask = typeof refineryTasks.$inferSelect;
 export type NewRefineryTask = typeof refineryTasks.$inferInsert;

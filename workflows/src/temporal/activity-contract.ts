@@ -117,3 +117,68 @@ export interface PlatformActivities {
     bundleKey: string;
   }): Promise<Metrics>;
 }
+
+// ---- model refinery (docs/contracts.md "Model refinery") ----
+
+/** The phases a refinery task goes through; its timeline and progress detail show them. */
+export type RefineryPhase = 'queued' | 'preparing' | 'training' | 'evaluating' | 'registering' | 'succeeded' | 'failed' | 'cancelled';
+
+/** One teacher as the trainer's job spec takes it, with its file as a blob key (executors localize it). */
+export interface RefineryTeacherRef {
+  modelId: string;
+  /** The model's name (the trainer names teachers by it in logs and metrics). */
+  name: string;
+  /** Blob key of the file the trainer loads (model.pt for `aip`, the upload for the other formats). */
+  fileKey: string;
+  format: 'aip' | 'weights' | 'torchscript' | 'onnx';
+  task: string;
+  arch: string | null;
+  classes: string[];
+  input: Record<string, unknown> | null;
+}
+
+/** Everything a refine job needs, resolved and re-checked by `validateRefineryInputs`. */
+export interface RefineryJobInput {
+  taskId: string;
+  attempt: number;
+  algorithm: string;
+  teachers: RefineryTeacherRef[];
+  /** The student's registry arch; null where the student is the teacher itself, pruned. */
+  studentArch: string | null;
+  /** Blob prefix of the dataset's canonical manifest folder. */
+  dataPrefix: string;
+  params: Record<string, number>;
+  /** `batch` when the platform's executor is AWS Batch. */
+  executor: 'local' | 'batch';
+}
+
+export interface RefineryOutput {
+  /** Blob prefix holding model.onnx, model.pt, model.json, metrics.json of the attempt. */
+  prefix: string;
+  metrics: Metrics;
+}
+
+export interface RefineryActivities {
+  /** Mirrors a refinery task's phase into its row (state, timeline, error, metrics, output model). */
+  recordRefinery(input: {
+    taskId: string;
+    /** The attempt recording it: a write of an attempt the task has moved past changes nothing. */
+    attempt?: number;
+    phase: RefineryPhase;
+    message?: string;
+    /** Phase `failed`: the failure type at the root of its chain (UserError: the user's teachers, data or settings). */
+    failureType?: string;
+    metrics?: Metrics;
+    outputModelId?: string;
+  }): Promise<void>;
+  /** Resolves the task's teachers and dataset and re-checks the catalogue rules (UserError when they no longer hold). */
+  validateRefineryInputs(input: { taskId: string; attempt: number }): Promise<RefineryJobInput>;
+  /** Runs the trainer's `refine` job (heartbeats; resumes from its checkpoint when retried). */
+  runRefineryJob(input: { job: RefineryJobInput }): Promise<RefineryOutput>;
+  /** Runs the trainer's `refine_evaluate` job on the produced model. */
+  evaluateRefinery(input: { job: RefineryJobInput; output: RefineryOutput }): Promise<Metrics>;
+  /** Creates the output model row with its lineage (idempotent per task attempt). */
+  registerRefineryModel(input: { job: RefineryJobInput; output: RefineryOutput; metrics: Metrics }): Promise<{ modelId: string }>;
+  /** Checks an uploaded model with the trainer's `validate_model`; marks it ready or invalid. */
+  validateUploadedModel(input: { modelId: string }): Promise<{ status: 'ready' | 'invalid' }>;
+}

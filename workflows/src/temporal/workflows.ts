@@ -516,3 +516,6 @@ function requireModelId(stage: PlanStage): string {
   }
   return stage.modelId;
 }
+
+// The model refinery's workflows live in their own file; workers bundle this one.
+export { refineryTaskWorkflow, validateModelWorkflow, type RefineryTaskInput, type RefineryTaskResult } from './refinery.ts';
