@@ -3403,6 +3403,34 @@ export interface paths {
                                 refineryTaskId: string | null;
                                 initModelId: string | null;
                             };
+                            refineryTaskId: string | null;
+                            /**
+                             * @description Uploaded models are checked first; platform-made models are ready.
+                             * @enum {string}
+                             */
+                            status: "validating" | "ready" | "invalid";
+                            /**
+                             * @description aip: written by the platform; weights: an uploaded state_dict of a registry arch; torchscript, onnx: uploaded, usable only as refinery teachers.
+                             * @enum {string}
+                             */
+                            format: "aip" | "weights" | "torchscript" | "onnx";
+                            input: {
+                                /** @description [height, width] */
+                                size: number[];
+                                colorSpace: string;
+                                range: number[];
+                                mean: number[] | null;
+                                std: number[] | null;
+                            } | null;
+                            report: ({
+                                message: string;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            parameters: number | null;
+                            /** @description Whether flowcharts can reuse it or start from its weights. */
+                            usableInFlowcharts: boolean;
+                            unusableReason: string | null;
                             /** Format: date-time */
                             createdAt: string;
                         }[];
@@ -3420,7 +3448,132 @@ export interface paths {
             };
         };
         put?: never;
-        post?: never;
+        /**
+         * Upload a model (PyTorch weights of a registry architecture, TorchScript or ONNX)
+         * @description multipart/form-data: the fields `name`, `format` (weights | torchscript | onnx), `task` (classification | segmentation | depth), `arch` (weights only: a registry architecture of the task), `classes` (a JSON array or one per line, in output order; segmentation: the classes after the background), `inputHeight`, `inputWidth`, `colorSpace` (RGB | BGR), `valueRange` (0-255 | 0-1), `mean`, `std` (optional, "a,b,c"), `visibility`; then the file part `file`. The model is checked by the trainer: poll GET /api/models/{id} until its status is `ready` or `invalid` (with a report). Whole pickled models and hub code are refused: they would run the uploader's Python on the platform.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            model: {
+                                id: string;
+                                name: string;
+                                task: string;
+                                arch: string;
+                                classes: string[];
+                                parentClass: string | null;
+                                metrics: unknown | null;
+                                /** @enum {string} */
+                                visibility: "private" | "public";
+                                owned: boolean;
+                                /** @description Who it belongs to */
+                                owner: {
+                                    id: string;
+                                    /** @description The owner’s display name (else their email’s local part) */
+                                    name: string;
+                                };
+                                origin: {
+                                    /** @description run | upload | refinery */
+                                    kind: string;
+                                    runId: string | null;
+                                    nodeId: string | null;
+                                    refineryTaskId: string | null;
+                                    initModelId: string | null;
+                                };
+                                refineryTaskId: string | null;
+                                /**
+                                 * @description Uploaded models are checked first; platform-made models are ready.
+                                 * @enum {string}
+                                 */
+                                status: "validating" | "ready" | "invalid";
+                                /**
+                                 * @description aip: written by the platform; weights: an uploaded state_dict of a registry arch; torchscript, onnx: uploaded, usable only as refinery teachers.
+                                 * @enum {string}
+                                 */
+                                format: "aip" | "weights" | "torchscript" | "onnx";
+                                input: {
+                                    /** @description [height, width] */
+                                    size: number[];
+                                    colorSpace: string;
+                                    range: number[];
+                                    mean: number[] | null;
+                                    std: number[] | null;
+                                } | null;
+                                report: ({
+                                    message: string;
+                                } & {
+                                    [key: string]: unknown;
+                                }) | null;
+                                parameters: number | null;
+                                /** @description Whether flowcharts can reuse it or start from its weights. */
+                                usableInFlowcharts: boolean;
+                                unusableReason: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -3434,7 +3587,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A model: task, architecture, classes, parent class, metrics and origin */
+        /** A model: task, architecture, classes, parent class, metrics, origin, status and lineage */
         get: {
             parameters: {
                 query?: never;
@@ -3477,8 +3630,50 @@ export interface paths {
                                 refineryTaskId: string | null;
                                 initModelId: string | null;
                             };
+                            refineryTaskId: string | null;
+                            /**
+                             * @description Uploaded models are checked first; platform-made models are ready.
+                             * @enum {string}
+                             */
+                            status: "validating" | "ready" | "invalid";
+                            /**
+                             * @description aip: written by the platform; weights: an uploaded state_dict of a registry arch; torchscript, onnx: uploaded, usable only as refinery teachers.
+                             * @enum {string}
+                             */
+                            format: "aip" | "weights" | "torchscript" | "onnx";
+                            input: {
+                                /** @description [height, width] */
+                                size: number[];
+                                colorSpace: string;
+                                range: number[];
+                                mean: number[] | null;
+                                std: number[] | null;
+                            } | null;
+                            report: ({
+                                message: string;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            parameters: number | null;
+                            /** @description Whether flowcharts can reuse it or start from its weights. */
+                            usableInFlowcharts: boolean;
+                            unusableReason: string | null;
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description The models it was made from (that the caller may see), with how. */
+                            parents: {
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                role: "teacher" | "pruned_from" | "init";
+                            }[];
+                            /** @description The models made from it (that the caller may see), with how. */
+                            children: {
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                role: "teacher" | "pruned_from" | "init";
+                            }[];
                         };
                     };
                 };
@@ -3558,6 +3753,34 @@ export interface paths {
                                 refineryTaskId: string | null;
                                 initModelId: string | null;
                             };
+                            refineryTaskId: string | null;
+                            /**
+                             * @description Uploaded models are checked first; platform-made models are ready.
+                             * @enum {string}
+                             */
+                            status: "validating" | "ready" | "invalid";
+                            /**
+                             * @description aip: written by the platform; weights: an uploaded state_dict of a registry arch; torchscript, onnx: uploaded, usable only as refinery teachers.
+                             * @enum {string}
+                             */
+                            format: "aip" | "weights" | "torchscript" | "onnx";
+                            input: {
+                                /** @description [height, width] */
+                                size: number[];
+                                colorSpace: string;
+                                range: number[];
+                                mean: number[] | null;
+                                std: number[] | null;
+                            } | null;
+                            report: ({
+                                message: string;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            parameters: number | null;
+                            /** @description Whether flowcharts can reuse it or start from its weights. */
+                            usableInFlowcharts: boolean;
+                            unusableReason: string | null;
                             /** Format: date-time */
                             createdAt: string;
                         };
@@ -3653,6 +3876,546 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/refinery/algorithms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The refinery algorithms: what each does, which teachers it takes, its student and parameters */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            algorithms: {
+                                id: string;
+                                title: string;
+                                description: string;
+                                teachers: {
+                                    min: number;
+                                    max: number;
+                                    tasks: string[];
+                                    formats: string[];
+                                    sameArch: boolean;
+                                    formatReason: string | null;
+                                };
+                                /** @description teacher: the teachers' own arch; choose: any registry arch of `task` ('teacher': the teacher's task); fixed: always `arch`. */
+                                student: {
+                                    /** @enum {string} */
+                                    kind: "teacher" | "choose" | "fixed";
+                                    task?: string;
+                                    arch?: string;
+                                };
+                                params: {
+                                    name: string;
+                                    title: string;
+                                    /** @enum {string} */
+                                    type: "int" | "float";
+                                    min: number;
+                                    max: number;
+                                    default: number | null;
+                                    step: number;
+                                    help: string;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/refinery/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your refinery tasks, newest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            tasks: {
+                                id: string;
+                                name: string;
+                                algorithm: string;
+                                /** @enum {string} */
+                                state: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                                progress: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                startedAt: string | null;
+                                finishedAt: string | null;
+                                outputModelId: string | null;
+                                error: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create a refinery task and start it
+         * @description Teachers and the dataset must be yours or public, and ready. A request the catalogue refuses answers 400 `invalid_refinery_task` with every problem as `{field, message}` (field: name, algorithm, teacherIds, datasetId, studentArch, visibility, params.<name>).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        algorithm: string;
+                        teacherIds: string[];
+                        datasetId: string;
+                        studentArch?: string | null;
+                        params?: {
+                            [key: string]: unknown;
+                        } | null;
+                        visibility?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            task: {
+                                id: string;
+                                name: string;
+                                algorithm: string;
+                                /** @enum {string} */
+                                state: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                                progress: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                startedAt: string | null;
+                                finishedAt: string | null;
+                                outputModelId: string | null;
+                                error: string | null;
+                                /** @description In the order given; a teacher the caller can no longer see is left out. */
+                                teachers: {
+                                    id: string;
+                                    name: string;
+                                    arch: string;
+                                    task: string;
+                                }[];
+                                dataset: {
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                studentArch: string | null;
+                                params: unknown;
+                                /** @enum {string} */
+                                visibility: "private" | "public";
+                                progressDetail: unknown | null;
+                                /** @description Each phase the task entered (preparing, training, evaluating, registering, succeeded, failed, cancelled) and when. */
+                                timeline: {
+                                    state: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    message?: string;
+                                }[];
+                                /** @description Each finished epoch's trainer event (epoch, loss, metric): the training curves. */
+                                epochs: unknown[];
+                                metrics: unknown | null;
+                                userError: boolean | null;
+                                outputModel: {
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                workflowId: string | null;
+                                attempt: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/refinery/tasks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A refinery task: state, progress, curves, metrics, teachers, dataset and output model */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            task: {
+                                id: string;
+                                name: string;
+                                algorithm: string;
+                                /** @enum {string} */
+                                state: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                                progress: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                startedAt: string | null;
+                                finishedAt: string | null;
+                                outputModelId: string | null;
+                                error: string | null;
+                                /** @description In the order given; a teacher the caller can no longer see is left out. */
+                                teachers: {
+                                    id: string;
+                                    name: string;
+                                    arch: string;
+                                    task: string;
+                                }[];
+                                dataset: {
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                studentArch: string | null;
+                                params: unknown;
+                                /** @enum {string} */
+                                visibility: "private" | "public";
+                                progressDetail: unknown | null;
+                                /** @description Each phase the task entered (preparing, training, evaluating, registering, succeeded, failed, cancelled) and when. */
+                                timeline: {
+                                    state: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    message?: string;
+                                }[];
+                                /** @description Each finished epoch's trainer event (epoch, loss, metric): the training curves. */
+                                epochs: unknown[];
+                                metrics: unknown | null;
+                                userError: boolean | null;
+                                outputModel: {
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                workflowId: string | null;
+                                attempt: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/refinery/tasks/{id}/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The trainer's log of the task's latest attempt (404 while there is none) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The log */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": string;
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/refinery/tasks/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a queued or running refinery task */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            state: "cancelling";
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/refinery/tasks/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run a failed or cancelled refinery task again (its next attempt, from the start) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            attempt: number;
+                            workflowId: string;
+                            /** @enum {string} */
+                            state: "queued";
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
