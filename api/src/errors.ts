@@ -11,9 +11,15 @@ export const ProblemSchema = Type.Object(
     message: Type.String(),
     nodeId: Type.Optional(Type.String()),
     edgeId: Type.Optional(Type.String()),
-    code: Type.Optional(Type.String()),
+    field: Type.Optional(Type.String({ description: 'The request field a refinery task problem concerns (name, teacherIds, params.<name> …).' })),
+    code: Type.Optional(Type.String({ description: 'What is wrong, as a stable snake_case code; clients translate it.' })),
+    params: Type.Optional(
+      Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Array(Type.String())]), {
+        description: 'The values `message` interpolates, by name, for a translated sentence; lists as arrays.',
+      }),
+    ),
   },
-  { additionalProperties: true, description: 'One problem found in a flowchart or a dataset.' },
+  { additionalProperties: true, description: 'One problem found in a flowchart, a dataset or a refinery task request.' },
 );
 
 export const ErrorSchema = Type.Object(

@@ -63,9 +63,21 @@ describe('API model refinery and model uploads (PGlite, local blob store, Tempor
     const busy = await addDataset(h.userId, 'validating');
     const res = await post('/api/refinery/tasks', { name: '', algorithm: 'amalgamate', teacherIds: [onnx, mine, theirsPrivate], datasetId: busy, params: { epochs: 0 } });
     expect(res.statusCode).toBe(400);
-    const { error } = res.json() as { error: { code: string; message: string; problems: Array<{ field: string; message: string }> } };
+    const { error } = res.json() as {
+      error: { code: string; message: string; problems: Array<{ field: string; code: string; params: Record<string, unknown>; message: string }> };
+    };
     expect(error.code).toBe('invalid_refinery_task');
     expect(error.problems.map((p) => p.field)).toEqual(['name', 'datasetId', 'teacherIds', 'teacherIds', 'teacherIds', 'params.epochs']);
+    // Each problem carries its code and values, for a client to word it in its own language.
+    expect(error.problems.map((p) => p.code)).toEqual([
+      'name_missing',
+      'dataset_not_ready',
+      'teacher_wrong_format',
+      'teacher_not_found',
+      'teacher_arch_mismatch',
+      'param_out_of_range',
+    ]);
+    expect(error.problems[3]!.params).toEqual({ modelId: theirsPrivate });
     expect(error.problems[2]!.message).toMatch(/is ONNX and cannot be a teacher here\. This algorithm reaches inside the teacher network/);
     // Someone else's private model is as absent as one that does not exist.
     expect(error.problems[3]!.message).toBe(`Model ${theirsPrivate} was not found (or is not shared with you).`);

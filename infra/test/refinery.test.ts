@@ -109,6 +109,8 @@ describe('model refinery end to end (Temporal, PGlite, local blobs, trainer)', (
     expect(refused.body.error.code).toBe('invalid_refinery_task');
     expect(refused.body.error.problems).toContainEqual({
       field: 'teacherIds',
+      code: 'teacher_wrong_format',
+      params: { model: 'junk', format: 'onnx', algorithm: 'amalgamate' },
       message: expect.stringMatching(/^Model "junk" is ONNX and cannot be a teacher here\. This algorithm reaches inside the teacher network/),
     });
 

@@ -63,8 +63,6 @@ const AlgorithmSchema = Type.Object({
   params: Type.Array(ParamSchema),
 });
 
-const RefineryProblemSchema = Type.Object({ field: Type.String(), message: Type.String() });
-
 const TaskSummarySchema = Type.Object({
   id: Type.String(),
   name: Type.String(),
@@ -223,7 +221,8 @@ const refineryRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => 
         summary: 'Create a refinery task and start it',
         description:
           'Teachers and the dataset must be yours or public, and ready. A request the catalogue refuses answers 400 ' +
-          '`invalid_refinery_task` with every problem as `{field, message}` (field: name, algorithm, teacherIds, datasetId, studentArch, visibility, params.<name>).',
+          '`invalid_refinery_task` with every problem as `{field, code, params, message}` (field: name, algorithm, teacherIds, datasetId, studentArch, visibility, params.<name>; ' +
+          'code: one of REFINERY_PROBLEM_CODES in @aip/workflows, for a client to translate with `params`, the values the English `message` fills in).',
         body: CreateTaskBody,
         response: { 201: Type.Object({ task: TaskSchema }), ...errorResponses(400, 401) },
       },

@@ -4014,7 +4014,7 @@ export interface paths {
         put?: never;
         /**
          * Create a refinery task and start it
-         * @description Teachers and the dataset must be yours or public, and ready. A request the catalogue refuses answers 400 `invalid_refinery_task` with every problem as `{field, message}` (field: name, algorithm, teacherIds, datasetId, studentArch, visibility, params.<name>).
+         * @description Teachers and the dataset must be yours or public, and ready. A request the catalogue refuses answers 400 `invalid_refinery_task` with every problem as `{field, code, params, message}` (field: name, algorithm, teacherIds, datasetId, studentArch, visibility, params.<name>; code: one of REFINERY_PROBLEM_CODES in @aip/workflows, for a client to translate with `params`, the values the English `message` fills in).
          */
         post: {
             parameters: {
@@ -5339,7 +5339,14 @@ export interface components {
                     message: string;
                     nodeId?: string;
                     edgeId?: string;
+                    /** @description The request field a refinery task problem concerns (name, teacherIds, params.<name> …). */
+                    field?: string;
+                    /** @description What is wrong, as a stable snake_case code; clients translate it. */
                     code?: string;
+                    /** @description The values `message` interpolates, by name, for a translated sentence; lists as arrays. */
+                    params?: {
+                        [key: string]: string | number | string[];
+                    };
                 } & {
                     [key: string]: unknown;
                 })[];

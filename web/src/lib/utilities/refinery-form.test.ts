@@ -147,12 +147,23 @@ describe('refinery student and parameters', () => {
     const ready = { id: 'ds', name: 'digits', status: 'ready', stats: { images: 40 } };
     const request = refineryRequest(form({ name: '', teacherIds: [], params: { epochs: '0', temperature: 'warm' } }), algorithm('distill'));
     const problems = validateRefineryTask(request, { models: [model('a')], datasets: [datasetInfo(ready)] });
-    const byField = problemsByField(problems, formFields(algorithm('distill')));
+    const byField = problemsByField(problems, formFields(algorithm('distill')), (problem) => problem.message);
     expect([...byField.keys()].sort()).toEqual(['name', 'params.epochs', 'params.temperature', 'teacherIds']);
     expect(byField.get('params.temperature')?.[0]).toMatch(/number/);
-    // A field the form does not have (or a malformed problem from a server) lands in the general list or is skipped.
-    const other = problemsByField([{ field: 'somethingElse', message: 'm' }, { nope: 1 }, null], ['name']);
-    expect([...other.entries()]).toEqual([['', ['m']]]);
+    // Each problem is worded from its code and params (the form translates them).
+    const coded = problemsByField(problems, formFields(algorithm('distill')), (problem) => `${problem.code}:${JSON.stringify(problem.params)}`);
+    expect(coded.get('params.temperature')).toEqual(['param_not_number:{"param":"temperature"}']);
+    // A field the form does not have (or a malformed problem from a server) lands in the general list or is skipped;
+    // a malformed code or params is dropped, so the problem's message shows.
+    const other = problemsByField(
+      [{ field: 'somethingElse', message: 'm' }, { nope: 1 }, null, { field: 'name', code: 3, params: ['x'], message: 'n' }],
+      ['name'],
+      (problem) => JSON.stringify(problem),
+    );
+    expect([...other.entries()]).toEqual([
+      ['', ['{"message":"m"}']],
+      ['name', ['{"message":"n"}']],
+    ]);
   });
 
   it('reads a dataset’s image count from its stats', () => {

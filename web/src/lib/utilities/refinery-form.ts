@@ -141,17 +141,32 @@ export function refineryRequest(
   };
 }
 
+/** A problem as the form shows it: the validator's or the server's, or one the form makes itself (no code). */
+export interface FormProblem {
+  code?: string;
+  params?: Record<string, string | number | string[]>;
+  message: string;
+}
+
 /**
- * Problems by the form field they concern: `params.<name>` stays per parameter; anything the form
- * has no field for (a problem of the whole request) goes under `''`, shown above the submit button.
+ * Problems by the form field they concern, each worded by `text` (in the user's language):
+ * `params.<name>` stays per parameter; anything the form has no field for (a problem of the whole
+ * request) goes under `''`, shown above the submit button. The server's problems are unchecked
+ * JSON, so a malformed one is skipped and a malformed code or params dropped (its message shows).
  */
-export function problemsByField(problems: readonly unknown[], fields: readonly string[]): Map<string, string[]> {
+export function problemsByField(problems: readonly unknown[], fields: readonly string[], text: (problem: FormProblem) => string): Map<string, string[]> {
   const byField = new Map<string, string[]>();
   for (const raw of problems) {
-    const problem = raw as Partial<RefineryProblem> | null;
+    const problem = raw as { [key in keyof RefineryProblem]?: unknown } | null;
     if (typeof problem?.message !== 'string') continue;
     const field = typeof problem.field === 'string' && fields.includes(problem.field) ? problem.field : '';
-    byField.set(field, [...(byField.get(field) ?? []), problem.message]);
+    const params = problem.params;
+    const shown: FormProblem = {
+      message: problem.message,
+      ...(typeof problem.code === 'string' ? { code: problem.code } : {}),
+      ...(typeof params === 'object' && params !== null && !Array.isArray(params) ? { params: params as NonNullable<FormProblem['params']> } : {}),
+    };
+    byField.set(field, [...(byField.get(field) ?? []), text(shown)]);
   }
   return byField;
 }
