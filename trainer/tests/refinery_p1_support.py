@@ -1,10 +1,9 @@
 """Helpers of the distillation / pruning / model-validation tests: small digit teachers trained in
-the test, in-memory batches and a recorder of the algorithms' epochs."""
+the test and in-memory batches (the epoch recorder and the context: refinery_support.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ from torch import nn
 from aip_trainer.artifacts import ModelFile, save_model_pt
 from aip_trainer.models import build_network
 from aip_trainer.models.normalize import Normalize
-from aip_trainer.refinery.contract import Batch, RefineryContext
+from aip_trainer.refinery.contract import Batch
 from aip_trainer.refinery.teachers import LoadedTeacher, platform_input
 
 DIGITS = [str(d) for d in range(10)]
@@ -79,42 +78,6 @@ def predict(net: nn.Module, images: torch.Tensor) -> torch.Tensor:
     net.eval()
     normalize = Normalize()
     return torch.cat([net(normalize(images[i : i + 256])) for i in range(0, len(images), 256)])
-
-
-@dataclass
-class Recorder:
-    epochs: list[tuple[int, int, dict[str, float]]] = field(default_factory=list)
-
-    def on_epoch(self, epoch: int, total: int, figures: dict[str, float]) -> None:
-        self.epochs.append((epoch, total, dict(figures)))
-        print(f"epoch {epoch}/{total}: {figures}", flush=True)
-
-
-def context(
-    teachers: list[Any],
-    classes: list[str],
-    size: tuple[int, int],
-    train: Batches,
-    val: Batches,
-    params: dict[str, Any],
-    student_arch: str | None,
-    recorder: Recorder,
-    work_dir: Any = None,
-) -> RefineryContext:
-    return RefineryContext(
-        teachers=teachers,
-        classes=classes,
-        input_size=size,
-        train=train,
-        val=val,
-        params=params,
-        device=torch.device("cpu"),
-        seed=0,
-        student_arch=student_arch,
-        on_epoch=recorder.on_epoch,
-        log=lambda line: print(line, flush=True),
-        work_dir=work_dir,
-    )
 
 
 def build(arch: str, outputs: int, size: tuple[int, int], seed: int = 0) -> nn.Module:

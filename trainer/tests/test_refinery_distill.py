@@ -9,17 +9,8 @@ import subprocess
 
 import pytest
 import torch
-from refinery_p1_support import (
-    DIGITS,
-    Batches,
-    Recorder,
-    build,
-    context,
-    predict,
-    save_aip,
-    teacher_of,
-    train_supervised,
-)
+from refinery_p1_support import DIGITS, Batches, build, predict, save_aip, teacher_of, train_supervised
+from refinery_support import Recorder, context
 from synthetic_digits import digit_tensors, make_digits
 from torch import nn
 

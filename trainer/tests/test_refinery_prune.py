@@ -10,7 +10,8 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 import torch
-from refinery_p1_support import DIGITS, Batches, Recorder, build, context, save_aip, teacher_of, train_supervised
+from refinery_p1_support import DIGITS, Batches, build, save_aip, teacher_of, train_supervised
+from refinery_support import Recorder, context
 from synthetic_digits import digit_tensors, make_digits
 
 from aip_trainer.artifacts import load_model_pt

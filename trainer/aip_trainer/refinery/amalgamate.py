@@ -23,7 +23,14 @@ from aip_trainer.models import build_network
 from aip_trainer.models.normalize import Normalize
 from aip_trainer.refinery.contract import RefineryContext, RefineryResult, Teacher
 from aip_trainer.refinery.features import capture_outputs, feature_layers, for_teacher, teacher_network
-from aip_trainer.refinery.loop import Checkpoint, Optimizer, classifier_figures, count_batches
+from aip_trainer.refinery.loop import (
+    Checkpoint,
+    Optimizer,
+    classifier_figures,
+    classifier_result,
+    count_batches,
+    end_epoch,
+)
 from aip_trainer.refinery.losses import concatenated_targets, kl_to_probs, measure_balance, union_mapping
 
 
@@ -166,31 +173,16 @@ def run(ctx: RefineryContext) -> RefineryResult:
                 device,
             )
         )
-        history.append(figures)
-        ctx.on_epoch(epoch + 1, epochs, figures)
-        checkpoint.save(
-            {
-                "epoch": epoch + 1,
-                "student": student.state_dict(),
-                "adapters": adapters.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "history": history,
-            }
-        )
+        state = {
+            "student": student.state_dict(),
+            "adapters": adapters.state_dict(),
+            "optimizer": optimizer.state_dict(),
+        }
+        end_epoch(ctx, epoch + 1, epochs, figures, history=history, checkpoint=checkpoint, state=state)
 
-    student.eval()
-    last = history[-1] if history else {}
     metrics = {
         "algorithm": "amalgamate",
         "alignedLayers": layers,
         "teachers": [{"classes": list(t.classes)} for t in ctx.teachers],
-        **{f"final_{k}": v for k, v in last.items()},
     }
-    return RefineryResult(
-        network=student.cpu(),
-        arch=arch,
-        task="classification",
-        classes=list(ctx.classes),
-        input_size=ctx.input_size,
-        metrics=metrics,
-    )
+    return classifier_result(ctx, student, arch, history, metrics)

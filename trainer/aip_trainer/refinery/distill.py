@@ -26,6 +26,7 @@ from aip_trainer.models.normalize import Normalize
 from aip_trainer.models.segmenters import segmentation_logits
 from aip_trainer.refinery.checkpoint import load_state, save_state
 from aip_trainer.refinery.contract import Batch, RefineryContext, RefineryResult, Teacher
+from aip_trainer.refinery.losses import kl_at_t
 from aip_trainer.refinery.measure import Agreement
 from aip_trainer.train import GRAD_CLIP_NORM, WEIGHT_DECAY, _lr_factor
 
@@ -62,12 +63,8 @@ def kd_loss(
 ) -> torch.Tensor:
     if task == "depth":
         return F.l1_loss(student, teacher)
-    t = temperature
-    # Class dimension 1 for both [N,C] and [N,C,H,W]; "batchmean" over images for classification,
-    # the per-pixel mean for segmentation.
-    log_student = F.log_softmax(student / t, dim=1)
-    soft_teacher = F.softmax(teacher / t, dim=1)
-    kl = (soft_teacher * (soft_teacher.clamp(min=1e-12).log() - log_student)).sum(1).mean() * t * t
+    # Class dimension 1 for both [N,C] and [N,C,H,W]: averaged over images, and over pixels for segmentation.
+    kl = kl_at_t(student, teacher, temperature)
     if labels is None or ce_weight <= 0 or task != "classification":
         return kl
     return (1 - ce_weight) * kl + ce_weight * F.cross_entropy(student, labels)

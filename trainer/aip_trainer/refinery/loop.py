@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from aip_trainer.artifacts import CHECKPOINT
-from aip_trainer.refinery.contract import Batch
+from aip_trainer.refinery.contract import Batch, RefineryContext, RefineryResult
 
 GRAD_CLIP_NORM = 10.0
 WEIGHT_DECAY = 1e-4
@@ -85,6 +85,38 @@ class Checkpoint:
     def remove(self) -> None:
         if self.path is not None:
             self.path.unlink(missing_ok=True)
+
+
+def end_epoch(
+    ctx: RefineryContext,
+    epoch: int,
+    epochs: int,
+    figures: dict[str, float],
+    *,
+    history: list[dict[str, float]],
+    checkpoint: Checkpoint,
+    state: dict[str, Any],
+) -> None:
+    """A finished epoch: into the history, out as the job's epoch event, and saved with ``state``
+    (the modules' and optimizer's state dicts) so a restart resumes after it."""
+    history.append(figures)
+    ctx.on_epoch(epoch, epochs, figures)
+    checkpoint.save({"epoch": epoch, "history": history, **state})
+
+
+def classifier_result(
+    ctx: RefineryContext, student: nn.Module, arch: str, history: list[dict[str, float]], metrics: dict[str, Any]
+) -> RefineryResult:
+    """An amalgamated classifier over ``ctx.classes``, with the last epoch's figures as ``final_*``."""
+    last = history[-1] if history else {}
+    return RefineryResult(
+        network=student.eval().cpu(),
+        arch=arch,
+        task="classification",
+        classes=list(ctx.classes),
+        input_size=ctx.input_size,
+        metrics={**metrics, **{f"final_{k}": v for k, v in last.items()}},
+    )
 
 
 @torch.no_grad()
