@@ -124,7 +124,7 @@ def run(ctx: RefineryContext) -> RefineryResult:
     steps_per_epoch = count_batches(ctx.train)
     optimizer = Optimizer([*student.parameters(), *adapters.parameters()], learning_rate, epochs * steps_per_epoch)
     checkpoint = Checkpoint(
-        ctx.work_dir,
+        ctx,
         "amalgamate",
         {"arch": arch, "classes": list(ctx.classes), "epochs": epochs, "params": dict(ctx.params), "seed": ctx.seed},
     )

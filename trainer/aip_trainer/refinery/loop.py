@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
-from aip_trainer.artifacts import CHECKPOINT
+from aip_trainer.refinery.checkpoint import load_state, save_state
 from aip_trainer.refinery.contract import Batch, RefineryContext, RefineryResult
 
 GRAD_CLIP_NORM = 10.0
@@ -59,32 +58,20 @@ class Optimizer:
 
 
 class Checkpoint:
-    """``<work_dir>/checkpoint.pt`` after every epoch (the file the Batch runner and the platform
-    keep for a moved job), so a restarted job resumes at the next epoch; does nothing without a
-    work_dir. ``name`` and ``key`` (the algorithm, its structure and parameters) must match, so a
-    checkpoint of other settings is ignored instead of loaded into the wrong shapes."""
+    """The job's checkpoint (refinery/checkpoint.py: output/checkpoint.pt, kept for a moved or
+    retried job) saved after every epoch, so a restarted job resumes at the next one. ``key`` (the
+    algorithm's structure) must match too, so a checkpoint of other settings is ignored instead of
+    loaded into the wrong shapes."""
 
-    def __init__(self, work_dir: Any, name: str, key: dict[str, Any]) -> None:
-        self.path = Path(work_dir) / CHECKPOINT if work_dir is not None else None
-        self.key = {"algorithm": name, **key}
+    def __init__(self, ctx: RefineryContext, algorithm: str, key: dict[str, Any]) -> None:
+        self.ctx, self.algorithm, self.key = ctx, algorithm, key
 
     def load(self) -> dict[str, Any] | None:
-        if self.path is None or not self.path.exists():
-            return None
-        state = torch.load(self.path, map_location="cpu", weights_only=True)
-        return state if state.get("key") == self.key else None
+        state = load_state(self.ctx, self.algorithm)
+        return state if state is not None and state.get("key") == self.key else None
 
     def save(self, state: dict[str, Any]) -> None:
-        if self.path is None:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_suffix(".part")
-        torch.save({**state, "key": self.key}, partial)
-        partial.replace(self.path)  # a crash mid-write leaves the previous checkpoint whole
-
-    def remove(self) -> None:
-        if self.path is not None:
-            self.path.unlink(missing_ok=True)
+        save_state(self.ctx, self.algorithm, {**state, "key": self.key})
 
 
 def end_epoch(

@@ -196,7 +196,7 @@ def run(ctx: RefineryContext) -> RefineryResult:
     candidates = list(range(depth + 1))
     total_epochs = len(candidates) * search_epochs + epochs
     checkpoint = Checkpoint(
-        ctx.work_dir,
+        ctx,
         "task_branch",
         {
             "heads": [[h.kind, h.outputs] for h in heads],
