@@ -11,7 +11,7 @@ import hashlib
 import json
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -169,25 +169,31 @@ def usable_image(spec: JobSpec) -> str:
     return f"labelled with one of {spec.classes} (directly or through labelMap)"
 
 
-def read_manifest(spec: JobSpec) -> list[Entry]:
-    """All usable images of the manifest, labels mapped to ``spec.classes``."""
+def manifest_records(manifest: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each line's JSON object with where it is (``manifest.jsonl line N``), for messages."""
     try:
-        lines = spec.manifest.read_text(encoding="utf-8-sig").splitlines()
+        lines = manifest.read_text(encoding="utf-8-sig").splitlines()
     except OSError as error:
-        raise UserError(f"cannot read the manifest {spec.manifest}: {error.strerror}") from error
-    mapper = LabelMapper(spec.classes, spec.label_map)
-    entries: list[Entry] = []
-    skipped = 0
+        raise UserError(f"cannot read the manifest {manifest}: {error.strerror}") from error
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        where = f"{spec.manifest.name} line {number}"
+        where = f"{manifest.name} line {number}"
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
             raise UserError(f"{where}: not valid JSON ({error.msg})") from error
         if not isinstance(record, dict):
             raise UserError(f"{where}: expected a JSON object")
+        yield where, record
+
+
+def read_manifest(spec: JobSpec) -> list[Entry]:
+    """All usable images of the manifest, labels mapped to ``spec.classes``."""
+    mapper = LabelMapper(spec.classes, spec.label_map)
+    entries: list[Entry] = []
+    skipped = 0
+    for where, record in manifest_records(spec.manifest):
         path = _safe_path(_require(record, "path", str, where), where)
         width = _require(record, "width", int, where)
         height = _require(record, "height", int, where)

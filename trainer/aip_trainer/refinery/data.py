@@ -3,7 +3,6 @@ classification ``class``), loaded at the student's input size and served as cont
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,29 +11,16 @@ import torch
 
 from aip_trainer.errors import UserError
 from aip_trainer.images import ImageStore
-from aip_trainer.manifest import SPLITS, Entry, Splits, _require, _safe_path, split_entries
+from aip_trainer.manifest import SPLITS, Entry, Splits, _require, _safe_path, manifest_records, split_entries
 from aip_trainer.refinery.contract import Batch
 
 
 def read_refinery_manifest(manifest: Path, image_root: Path, classes: list[str]) -> list[Entry]:
     """Every image of the manifest; ``Entry.label`` is the index of its ``class`` in ``classes``
     when it has one of them, else -1 (unlabeled)."""
-    try:
-        lines = manifest.read_text(encoding="utf-8-sig").splitlines()
-    except OSError as error:
-        raise UserError(f"cannot read the manifest {manifest}: {error.strerror}") from error
     index = {name: i for i, name in enumerate(classes)}
     entries: list[Entry] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{manifest.name} line {number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise UserError(f"{where}: not valid JSON ({error.msg})") from error
-        if not isinstance(record, dict):
-            raise UserError(f"{where}: expected a JSON object")
+    for where, record in manifest_records(manifest):
         path = _safe_path(_require(record, "path", str, where), where)
         split = _require(record, "split", str, where)
         if split not in SPLITS:
