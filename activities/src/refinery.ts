@@ -15,10 +15,10 @@ import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { USER_FAILURE_TYPES, schema, type ModelInput, type StageTimelineEntry } from '@aip/platform';
 import {
   refineryAlgorithm,
+  refineryModelInfo,
   resolveRefineryParams,
   resolveStudentArch,
   validateRefineryTask,
-  type RefineryModelInfo,
 } from '@aip/workflows';
 import type { Metrics, RefineryJobInput, RefineryOutput, RefineryPhase, RefineryTeacherRef } from '@aip/workflows/temporal';
 import type { ActivityDeps } from './deps.ts';
@@ -109,20 +109,6 @@ export async function recordRefineryProgress(
     .update(t)
     .set({ progress, progressDetail: { phase: 'training', ...detail }, updatedAt: new Date(), ...epochs })
     .where(and(eq(t.id, taskId), attempt === undefined ? undefined : eq(t.attempt, attempt)));
-}
-
-/** The models table's view for the catalogue's validator. */
-export function refineryModelInfo(row: schema.Model): RefineryModelInfo {
-  return {
-    id: row.id,
-    name: row.name,
-    task: row.task,
-    arch: row.arch,
-    format: row.format,
-    status: row.status,
-    classes: row.classes,
-    input: row.input ? { size: row.input.size } : null,
-  };
 }
 
 /** The stored input list of a task (`inputs` column): the teacher ids in order. */

@@ -11,10 +11,10 @@ import { BlobNotFoundError, ID_PREFIX, datasets, models, newId, refineryTasks, t
 import {
   REFINERY_ALGORITHMS,
   refineryAlgorithm,
+  refineryModelInfo,
   resolveRefineryParams,
   resolveStudentArch,
   validateRefineryTask,
-  type RefineryModelInfo,
 } from '@aip/workflows';
 import type { AppDeps } from '../deps.ts';
 import { userOf } from '../auth.ts';
@@ -127,19 +127,6 @@ function summary(row: RefineryTask) {
   };
 }
 
-function modelInfo(row: typeof models.$inferSelect): RefineryModelInfo {
-  return {
-    id: row.id,
-    name: row.name,
-    task: row.task,
-    arch: row.arch,
-    format: row.format,
-    status: row.status,
-    classes: row.classes,
-    input: row.input ? { size: row.input.size } : null,
-  };
-}
-
 const refineryRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
   const { db, blobs } = deps;
   const workflows = workflowStarter(deps.temporal, deps.config.taskQueues, { searchAttributes: deps.config.searchAttributes });
@@ -239,7 +226,7 @@ const refineryRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => 
       const problems = validateRefineryTask(
         { ...body, visibility: body.visibility ?? null },
         {
-          models: modelRows.map(modelInfo),
+          models: modelRows.map(refineryModelInfo),
           datasets: datasetRows.map((d) => ({ id: d.id, name: d.name, status: d.status, images: imagesOf(d.stats) })),
         },
       );
@@ -248,7 +235,7 @@ const refineryRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => 
         throw new ApiError(400, 'invalid_refinery_task', message, problems);
       }
       const algorithm = refineryAlgorithm(body.algorithm)!;
-      const byId = new Map(modelRows.map((m) => [m.id, modelInfo(m)]));
+      const byId = new Map(modelRows.map((m) => [m.id, refineryModelInfo(m)]));
       const teachers = teacherIds.map((id) => byId.get(id)!);
       const taskId = newId(ID_PREFIX.refineryTask);
       const attempt = 1;

@@ -39,6 +39,23 @@ export interface RefineryModelInfo {
   input?: { size: readonly number[] } | null;
 }
 
+/**
+ * A model row (the database's, or the models API's) as the validator sees it: the same fields, with
+ * the input metadata narrowed to its size.
+ */
+export function refineryModelInfo(row: RefineryModelInfo): RefineryModelInfo {
+  return {
+    id: row.id,
+    name: row.name,
+    task: row.task,
+    arch: row.arch,
+    format: row.format,
+    status: row.status,
+    classes: row.classes,
+    input: row.input ? { size: row.input.size } : null,
+  };
+}
+
 export interface RefineryDatasetInfo {
   id: string;
   name: string;
