@@ -3,15 +3,19 @@
 // code by newId() (`ds_…`, `run_…`), so ids can be chosen before the row exists (blob keys,
 // Temporal workflow ids). Status columns are text typed in TypeScript rather than pg enums, so a
 // new status never needs an enum migration.
+import { sql } from 'drizzle-orm';
 import {
   type AnyPgColumn,
   bigint,
   boolean,
+  check,
   doublePrecision,
   index,
   integer,
   jsonb,
   pgTable,
+  primaryKey,
+  real,
   text,
   timestamp,
   unique,
@@ -75,6 +79,11 @@ export interface ModelInput {
 }
 /** How a model came from others: a refinery teacher, the model it was pruned from, initial weights. */
 export type ModelParentRole = 'teacher' | 'pruned_from' | 'init';
+/**
+ * A model's place in the atlas: `ready` (its signature is stored), `unsupported` (the atlas cannot
+ * attribute it, e.g. an ONNX upload has no gradients), `failed` (the trainer could not load it).
+ */
+export type AtlasSignatureStatus = 'ready' | 'unsupported' | 'failed';
 
 export const users = pgTable('users', {
   id: text('id').primaryKey(),
@@ -360,6 +369,54 @@ export const modelParents = pgTable(
   (t) => [unique('model_parents_uq').on(t.modelId, t.parentModelId, t.role), index('model_parents_parent_idx').on(t.parentModelId)],
 );
 
+/**
+ * The model atlas (docs/contracts.md "Model atlas"): each model's signature over the probe set
+ * `probeSet` (attribution maps and the attribution graph's edges, a blob the trainer wrote), computed
+ * once per model. A row exists for every model the atlas has tried, so a model it cannot place is not
+ * tried again on every update.
+ */
+export const atlasSignatures = pgTable('atlas_signatures', {
+  modelId: text('model_id')
+    .primaryKey()
+    .references((): AnyPgColumn => models.id, { onDelete: 'cascade' }),
+  probeSet: text('probe_set').notNull(),
+  status: text('status').$type<AtlasSignatureStatus>().notNull(),
+  /** `atlas/<probeSet>/signatures/<modelId>.npz` (status ready). */
+  blobKey: text('blob_key'),
+  /** Why the model is not placed (status unsupported or failed). */
+  reason: text('reason'),
+  /** Trainer time to compute it. */
+  seconds: real('seconds'),
+  createdAt: createdAt(),
+});
+
+/**
+ * The atlas's distance matrix: one row per unordered pair of signed models (`modelA` < `modelB`),
+ * both metrics. Rows are only ever added: a model's signature never changes, so neither do its pairs.
+ */
+export const atlasDistances = pgTable(
+  'atlas_distances',
+  {
+    modelA: text('model_a')
+      .notNull()
+      .references((): AnyPgColumn => models.id, { onDelete: 'cascade' }),
+    modelB: text('model_b')
+      .notNull()
+      .references((): AnyPgColumn => models.id, { onDelete: 'cascade' }),
+    probeSet: text('probe_set').notNull(),
+    /** 1 − mean cosine of the two models' attribution maps (0: identical). */
+    attribution: real('attribution').notNull(),
+    /** The attribution graph's distance: node maps and the rank similarity of edges. */
+    depara: real('depara').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.modelA, t.modelB] }),
+    index('atlas_distances_b_idx').on(t.modelB),
+    check('atlas_distances_ordered', sql`${t.modelA} < ${t.modelB}`),
+  ],
+);
+
 export const labelingJobs = pgTable(
   'labeling_jobs',
   {
@@ -490,4 +547,6 @@ export type Bundle = typeof bundles.$inferSelect;
 export type NewBundle = typeof bundles.$inferInsert;
 export type ModelParent = typeof modelParents.$inferSelect;
 export type RefineryTask = typeof refineryTasks.$inferSelect;
+export type AtlasSignature = typeof atlasSignatures.$inferSelect;
+export type AtlasDistance = typeof atlasDistances.$inferSelect;
 export type NewRefineryTask = typeof refineryTasks.$inferInsert;
