@@ -182,3 +182,25 @@ export interface RefineryActivities {
   /** Checks an uploaded model with the trainer's `validate_model`; marks it ready or invalid. */
   validateUploadedModel(input: { modelId: string }): Promise<{ status: 'ready' | 'invalid' }>;
 }
+
+/** What one update of the model atlas did (docs/contracts.md "Model atlas"). */
+export interface AtlasStep {
+  /** Models given a signature this step (placed), and those the atlas cannot place (unsupported or failed). */
+  signed: number;
+  unplaced: number;
+  /** Distances computed this step (only pairs not stored before). */
+  pairs: number;
+  /** Ready models still without a signature, and signed pairs still without a distance. */
+  remainingModels: number;
+  remainingPairs: number;
+  /** Trainer time of the step. */
+  seconds: number;
+}
+
+export interface AtlasActivities {
+  /**
+   * One bounded step of bringing the atlas up to date: signatures for up to `maxModels` ready models
+   * that have none, then the distances of every pair that lacks one (at most `maxPairs`).
+   */
+  updateAtlas(input: { maxModels: number; maxPairs: number }): Promise<AtlasStep>;
+}

@@ -64,3 +64,14 @@ export const labelingCompleteSignal = defineSignal<[LabelingComplete]>('labeling
  * failed stages wait).
  */
 export const retryStageUpdate = defineUpdate<RetryStageResult, [RetryStageRequest]>('retryStage');
+
+/**
+ * Models became ready (or the atlas was asked to look again): the atlas workflow runs one more
+ * update. Sent with signal-with-start, so it also starts the workflow when none runs.
+ */
+export const atlasModelsChangedSignal = defineSignal('atlasModelsChanged');
+export const ATLAS_WORKFLOW = 'atlasWorkflow';
+/** One atlas workflow per deployment, named after its orchestration queue (deployments may share a namespace). */
+export const atlasWorkflowId = (orchestrationQueue: string) => `model-atlas/${orchestrationQueue}`;
+/** The probe set the atlas's signatures are computed over; a new one means new signatures for every model. */
+export const ATLAS_PROBE_SET = 'v1';

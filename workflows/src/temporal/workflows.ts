@@ -519,3 +519,4 @@ function requireModelId(stage: PlanStage): string {
 
 // The model refinery's workflows live in their own file; workers bundle this one.
 export { refineryTaskWorkflow, validateModelWorkflow, type RefineryTaskInput, type RefineryTaskResult } from './refinery.ts';
+export { atlasWorkflow, type AtlasTotals, type AtlasWorkflowInput } from './atlas.ts';
