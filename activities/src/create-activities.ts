@@ -2,7 +2,8 @@
  * The activities the workflows call (the contract in @aip/workflows/temporal), bound to one
  * worker's services.
  */
-import type { PlatformActivities, RefineryActivities } from '@aip/workflows/temporal';
+import type { AtlasActivities, PlatformActivities, RefineryActivities } from '@aip/workflows/temporal';
+import { updateAtlas } from './atlas.ts';
 import { evaluateCascade } from './cascade.ts';
 import type { ActivityDeps } from './deps.ts';
 import { evaluateStage } from './evaluate.ts';
@@ -16,8 +17,8 @@ import { recordRun, recordStage } from './records.ts';
 import { registerModel, resolveModel } from './register.ts';
 import { trainStage } from './train.ts';
 
-/** Every activity: the flowchart runs' and the model refinery's. */
-export type AllActivities = PlatformActivities & RefineryActivities;
+/** Every activity: the flowchart runs', the model refinery's and the atlas's. */
+export type AllActivities = PlatformActivities & RefineryActivities & AtlasActivities;
 
 export function createActivities(deps: ActivityDeps): AllActivities {
   return {
@@ -39,5 +40,6 @@ export function createActivities(deps: ActivityDeps): AllActivities {
     evaluateRefinery: (input) => evaluateRefinery(deps, input),
     registerRefineryModel: (input) => registerRefineryModel(deps, input),
     validateUploadedModel: (input) => validateUploadedModel(deps, input),
+    updateAtlas: (input) => updateAtlas(deps, input),
   };
 }

@@ -13,6 +13,7 @@ import { cancellationSignal, heartbeat } from '@temporalio/activity';
 import { eq } from 'drizzle-orm';
 import { schema } from '@aip/platform';
 import type { ActivityDeps } from './deps.ts';
+import { requestAtlasUpdate } from './atlas-request.ts';
 import { runTrainerJob, TrainerError } from './executors/local-trainer.ts';
 import { localFolder } from './local-files.ts';
 import { uploadedFileKey } from './refinery.ts';
@@ -77,5 +78,6 @@ export async function validateUploadedModel(deps: ActivityDeps, input: { modelId
       parameters: typeof description.parameters === 'number' ? Math.round(description.parameters) : null,
     })
     .where(eq(schema.models.id, model.id));
+  await requestAtlasUpdate(deps);
   return { status: 'ready' };
 }

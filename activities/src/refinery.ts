@@ -22,6 +22,7 @@ import {
 } from '@aip/workflows';
 import type { Metrics, RefineryJobInput, RefineryOutput, RefineryPhase, RefineryTeacherRef } from '@aip/workflows/temporal';
 import type { ActivityDeps } from './deps.ts';
+import { requestAtlasUpdate } from './atlas-request.ts';
 import { batchFolderKeys, batchJobName, runBatchJob, tagValue } from './executors/batch.ts';
 import { stageCheckpoints } from './executors/checkpoints.ts';
 import { runTrainerJob, TrainerError, type RefineTrainerJob, type TrainerTeacher } from './executors/local-trainer.ts';
@@ -182,7 +183,7 @@ function imagesOf(stats: unknown): number | undefined {
 }
 
 /** The file the trainer loads for a model: the platform's model.pt, or the uploaded file as it came. */
-async function teacherFile(deps: ActivityDeps, model: schema.Model): Promise<{ fileKey: string; format: RefineryTeacherRef['format'] }> {
+export async function teacherFile(deps: ActivityDeps, model: schema.Model): Promise<{ fileKey: string; format: RefineryTeacherRef['format'] }> {
   if (model.format === 'aip') return { fileKey: `${model.blobPrefix.replace(/\/+$/, '')}/model.pt`, format: 'aip' };
   const key = await uploadedFileKey(deps, model.id);
   if (!key) throw userError(`The uploaded file of model "${model.name}" is missing; upload it again.`);
@@ -196,7 +197,7 @@ export async function uploadedFileKey(deps: ActivityDeps, modelId: string): Prom
 }
 
 /** A blob as a local file (the folder it is in is fetched once per worker). */
-async function localFile(deps: ActivityDeps, key: string): Promise<string> {
+export async function localFile(deps: ActivityDeps, key: string): Promise<string> {
   const folder = await localFolder(deps.blobs, path.posix.dirname(key), deps.config.workDir);
   return path.join(folder, path.posix.basename(key));
 }
@@ -464,5 +465,6 @@ export async function registerRefineryModel(
     parents.push({ modelId, parentModelId: job.teachers[0].modelId, role: 'pruned_from', position: 0 });
   }
   if (parents.length > 0) await deps.db.insert(schema.modelParents).values(parents).onConflictDoNothing();
+  await requestAtlasUpdate(deps);
   return { modelId };
 }

@@ -7,6 +7,7 @@ import { newId, schema } from '@aip/platform';
 import type { PlanStage } from '@aip/workflows';
 import type { Metrics, TrainedModel } from '@aip/workflows/temporal';
 import type { ActivityDeps } from './deps.ts';
+import { requestAtlasUpdate } from './atlas-request.ts';
 import { userError } from './failures.ts';
 
 export async function registerModel(
@@ -53,6 +54,7 @@ export async function registerModel(
     .select({ id: schema.models.id })
     .from(schema.models)
     .where(and(eq(schema.models.originRunId, runId), eq(schema.models.originNodeId, stage.nodeId)));
+  await requestAtlasUpdate(deps);
   return { modelId: row!.id };
 }
 

@@ -62,8 +62,23 @@ export interface ValidateModelTrainerJob {
   seed: number;
 }
 
+/** The model atlas's job: signatures of new models, then the distances of the given pairs. */
+export interface AtlasTrainerJob {
+  kind: 'atlas';
+  /** The models to sign (teacher objects with the id they are reported by). */
+  models: Array<TrainerTeacher & { id: string }>;
+  /** Signatures computed earlier (same probe set). */
+  signatures: Array<{ id: string; file: string }>;
+  /** Pairs of ids (from `models` and `signatures`) to compute distances for. */
+  pairs: Array<[string, string]>;
+  probes?: { set: string; count: number; size: number };
+  output: string;
+  device: 'auto' | 'cpu' | 'cuda';
+  seed: number;
+}
+
 /** Every job kind the trainer CLI runs. */
-export type AnyTrainerJob = TrainerJob | RefineTrainerJob | ValidateModelTrainerJob;
+export type AnyTrainerJob = TrainerJob | RefineTrainerJob | ValidateModelTrainerJob | AtlasTrainerJob;
 
 export interface TrainerRunOptions {
   python: string;
