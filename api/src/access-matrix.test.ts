@@ -166,6 +166,11 @@ const MATRIX: Record<string, Entry> = {
   'GET /api/models/:id/onnx': { expect: readable(200) },
   // Whoever may upload gets past access; a request that is not multipart/form-data is then refused (415).
   'POST /api/models': { expect: signedIn(415) },
+  'GET /api/models/:id/neighbours': { expect: readable(200) },
+
+  'GET /api/atlas': { expect: signedIn(200) },
+  // Wakes the atlas workflow (started by the signal when none runs).
+  'POST /api/atlas/refresh': { expect: signedIn(202) },
 
   'GET /api/refinery/algorithms': { expect: signedIn(200) },
   // No teacher is named, so the catalogue refuses the task (400) once access was granted.

@@ -28,6 +28,7 @@ import meRoutes from './routes/me.ts';
 import metricsRoutes from './routes/metrics.ts';
 import modelRoutes from './routes/models.ts';
 import refineryRoutes from './routes/refinery.ts';
+import atlasRoutes from './routes/atlas.ts';
 import runRoutes from './routes/runs.ts';
 import stageRoutes from './routes/stages.ts';
 
@@ -95,6 +96,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         { name: 'runs', description: 'Training runs of flowcharts, their status and bundles' },
         { name: 'models', description: 'The model registry, and uploads of models made elsewhere' },
         { name: 'refinery', description: 'The model refinery: new models made from existing ones (pruning, distillation, amalgamation …)' },
+        { name: 'atlas', description: 'The model atlas: how transferable models are to each other (attribution-map distances)' },
         { name: 'labeling', description: 'Labeling jobs of stages whose data lacks labels, the built-in labeler and the external tools\' webhook' },
         { name: 'account', description: 'Signing in, your account and API tokens' },
         { name: 'admin', description: 'Users, invitations and usage (administrators)' },
@@ -134,6 +136,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       api.register(stageRoutes, deps);
       api.register(modelRoutes, deps);
       api.register(refineryRoutes, deps);
+      api.register(atlasRoutes, deps);
       api.register(labelingRoutes, deps);
       api.register(labelingHookRoutes, deps);
     },

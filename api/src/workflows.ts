@@ -8,9 +8,13 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@
 import type { Plan } from '@aip/workflows';
 import type { AipConfig } from '@aip/platform';
 import {
+  ATLAS_WORKFLOW,
   AipOwner,
+  atlasModelsChangedSignal,
+  atlasWorkflowId,
   retryStageUpdate,
   runSearchAttributes,
+  type atlasWorkflow,
   type ingestDatasetWorkflow,
   type refineryTaskWorkflow,
   type runFlowchartWorkflow,
@@ -36,6 +40,8 @@ export interface WorkflowStarter {
   startRefinery(input: { taskId: string; attempt: number; heartbeatTimeoutMs: number; ownerId: string }): Promise<string>;
   /** Starts the check of an uploaded model. */
   startValidateModel(modelId: string): Promise<string>;
+  /** Wakes the model atlas's workflow (starting it when none runs) to place models that wait. */
+  refreshAtlas(): Promise<void>;
   /** Requests cancellation; false when the workflow does not exist (anymore). */
   cancel(workflowId: string): Promise<boolean>;
   /**
@@ -94,6 +100,14 @@ export function workflowStarter(client: Client, queues: AipConfig['taskQueues'],
         args: [{ modelId }],
       });
       return handle.workflowId;
+    },
+    async refreshAtlas() {
+      await client.workflow.signalWithStart<typeof atlasWorkflow>(ATLAS_WORKFLOW, {
+        taskQueue,
+        workflowId: atlasWorkflowId(taskQueue),
+        signal: atlasModelsChangedSignal,
+        args: [{}],
+      });
     },
     async cancel(workflowId) {
       try {
