@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         log.info("watching stdin: the job ends when the parent process goes away")
     try:
         # Imported here so that spec errors are reported before torch's slow import.
-        from aip_trainer.spec import RefineSpec, ValidateModelSpec, load_spec
+        from aip_trainer.spec import AtlasSpec, RefineSpec, ValidateModelSpec, load_spec
 
         spec = load_spec(args.job)
         from aip_trainer.device import configure_threads
@@ -68,6 +68,12 @@ def main(argv: list[str] | None = None) -> int:
                 from aip_trainer.refinery.evaluate import run_refine_evaluate
 
                 run_refine_evaluate(spec, events)
+        elif isinstance(spec, AtlasSpec):
+            models, pairs = len(spec.models), len(spec.pairs)
+            log.info("job %s: atlas, %d models to sign, %d pairs, %d threads", args.job, models, pairs, threads)
+            from aip_trainer.atlas.job import run_atlas
+
+            run_atlas(spec, events)
         elif isinstance(spec, ValidateModelSpec):
             log.info("job %s: %s of a %s model, %d threads", args.job, spec.kind, spec.model.format, threads)
             from aip_trainer.refinery.validate_model import run_validate_model

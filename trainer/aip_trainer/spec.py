@@ -16,6 +16,7 @@ SCHEMA_PATH = Path(__file__).resolve().parent.parent / "job-spec.schema.json"
 
 Kind = Literal["train", "evaluate"]
 RefineryKind = Literal["refine", "refine_evaluate", "validate_model"]
+AtlasKind = Literal["atlas"]
 Algorithm = Literal["auto_prune", "distill", "amalgamate", "common_feature", "task_branch"]
 TeacherFormat = Literal["aip", "weights", "torchscript", "onnx"]
 TeacherTask = Literal["classification", "segmentation", "depth"]
@@ -120,7 +121,41 @@ class ValidateModelSpec:
     seed: int = 0
 
 
-AnySpec = JobSpec | RefineSpec | ValidateModelSpec
+@dataclass(frozen=True)
+class AtlasModel:
+    """A model to sign: a teacher object (for ``aip`` files the model.pt's metadata wins, and any task
+    is accepted) and the caller's id for it."""
+
+    id: str
+    model: TeacherSpec
+
+
+@dataclass(frozen=True)
+class AtlasSignatureRef:
+    """A signature an earlier atlas job wrote."""
+
+    id: str
+    file: Path
+
+
+@dataclass(frozen=True)
+class AtlasSpec:
+    """``kind: atlas``: signs ``models`` over the probe set and computes the distance of each of ``pairs``
+    (ids of ``models`` and ``signatures``)."""
+
+    kind: AtlasKind
+    output: Path
+    models: list[AtlasModel]
+    signatures: list[AtlasSignatureRef]
+    pairs: list[tuple[str, str]]
+    probe_set: str = "v1"
+    probe_count: int = 64
+    probe_size: int = 64
+    device: Device = "auto"
+    seed: int = 0
+
+
+AnySpec = JobSpec | RefineSpec | ValidateModelSpec | AtlasSpec
 
 
 @cache
@@ -209,7 +244,40 @@ def validate_any_spec(raw: Any) -> AnySpec:
         raise UserError("the job spec is invalid:\n" + "\n".join(lines))
     if raw["kind"] in ("refine", "refine_evaluate", "validate_model"):
         return _refinery_spec(raw)
+    if raw["kind"] == "atlas":
+        return _atlas_spec(raw)
     return _flowchart_spec(raw)
+
+
+def _atlas_spec(raw: dict[str, Any]) -> AtlasSpec:
+    """Beyond the schema: ids are unique and every pair names known ids (a bad spec is the caller's
+    bug, reported at once rather than as skipped pairs)."""
+    models = raw.get("models") or []
+    signatures = raw.get("signatures") or []
+    problems = [p for i, m in enumerate(models) for p in _input_problems(f"job.models[{i}]", m)]
+    ids = [str(m["id"]) for m in models] + [str(s["id"]) for s in signatures]
+    problems += [f"job: the id {i!r} is given more than once" for i in sorted({i for i in ids if ids.count(i) > 1})]
+    known = set(ids)
+    for index, (a, b) in enumerate(raw.get("pairs") or []):
+        unknown = [x for x in (a, b) if x not in known]
+        problems += [f"job.pairs[{index}]: unknown id {x!r} (not in models or signatures)" for x in unknown]
+        if a == b:
+            problems.append(f"job.pairs[{index}]: a pair of {a!r} with itself")
+    if problems:
+        raise UserError("the job spec is invalid:\n" + "\n".join(problems))
+    probes = raw.get("probes") or {}
+    return AtlasSpec(
+        kind="atlas",
+        output=Path(raw["output"]),
+        models=[AtlasModel(str(m["id"]), _teacher(m)) for m in models],
+        signatures=[AtlasSignatureRef(str(s["id"]), Path(s["file"])) for s in signatures],
+        pairs=[(str(a), str(b)) for a, b in raw.get("pairs") or []],
+        probe_set=probes.get("set", "v1"),
+        probe_count=int(probes.get("count", 64)),
+        probe_size=int(probes.get("size", 64)),
+        device=raw.get("device", "auto"),
+        seed=int(raw.get("seed", 0)),
+    )
 
 
 def validate_spec(raw: Any) -> JobSpec:
