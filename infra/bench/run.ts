@@ -12,6 +12,8 @@
  *    (decode + resize + crops, no HTTP).
  * 3. Training throughput of the trainer against a plain hand-written PyTorch loop on the same
  *    model, data and device (trainer/bench/throughput.py, run after the services are idle).
+ * 4. The model atlas's incremental update: the time to add one model to an atlas of N (one
+ *    signature, N distances) against recomputing all of it (trainer/bench/atlas_scale.py).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -162,6 +164,12 @@ try {
   const python = process.env.AIP_PYTHON;
   if (!python) throw new Error('AIP_PYTHON is not set: the set-up script exports the trainer\'s Python');
   execFileSync(python, [path.join(trainerRoot, 'bench', 'throughput.py')], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, PYTHONPATH: trainerRoot },
+  });
+
+  // --- 4. The model atlas: adding one model against recomputing the whole atlas ------------------
+  execFileSync(python, [path.join(trainerRoot, 'bench', 'atlas_scale.py')], {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, PYTHONPATH: trainerRoot },
   });
