@@ -16,7 +16,7 @@ import { Client, Connection } from '@temporalio/client';
 import { and, eq, or } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, newId, openBlobStore, openDatabase, schema, type BlobStore, type OpenedDatabase } from '@aip/platform';
-import { ATLAS_WORKFLOW, atlasModelsChangedSignal, atlasWorkflowId, type atlasWorkflow } from '@aip/workflows/temporal';
+import { ATLAS_WORKFLOW, atlasModelsChangedSignal, atlasWorkflowId, type atlasWorkflow, type validateModelWorkflow } from '@aip/workflows/temporal';
 import { createActivities } from './create-activities.ts';
 import { startWorkers, type WorkerSet } from './worker.ts';
 
@@ -39,6 +39,7 @@ for seed in sys.argv[2:]:
     save_model_pt(out / f"m{seed}.pt", ModelFile("tiny_cnn", "classification", ["a", "b", "c"], (${SIDE}, ${SIDE}), net.state_dict()))
     if seed == sys.argv[2]:
         torch.onnx.export(net.eval(), torch.zeros(1, 3, ${SIDE}, ${SIDE}), str(out / "m.onnx"), dynamo=False)
+        torch.save(net.state_dict(), out / "weights.pt")
 `;
   await promisify(execFile)(python, ['-c', snippet, dir, ...seeds.map(String)], { timeout: 180_000, env: { ...process.env, PYTHONPATH: trainerRoot } });
 }
@@ -161,4 +162,36 @@ describe('model atlas workflow (Temporal dev server, PGlite, local blobs, traine
     // Nothing new: a wake-up computes nothing.
     expect(await updateAtlas()).toMatchObject({ signed: 0, unplaced: 0, pairs: 0 });
   }, 600_000);
+
+  it('an upload that passes its check wakes the atlas by itself', async () => {
+    const id = newId('mdl');
+    await blobs.put(`models/${id}/upload/weights.pt`, await readFile(path.join(tmp, 'weights.pt')));
+    await opened.db.insert(schema.models).values({
+      id,
+      ownerId: userId,
+      name: 'uploaded weights',
+      task: 'classification',
+      arch: 'tiny_cnn',
+      classes: ['a', 'b', 'c'],
+      origin: 'upload',
+      format: 'weights',
+      status: 'validating',
+      blobPrefix: `models/${id}/`,
+      // The platform's own input convention (ImageNet statistics in 0..255 units), as model.pt files have.
+      input: { size: [SIDE, SIDE], colorSpace: 'RGB', range: [0, 255], mean: [123.675, 116.28, 103.53], std: [58.395, 57.12, 57.375] },
+    });
+    await client.workflow.execute<typeof validateModelWorkflow>('validateModelWorkflow', { taskQueue: queue, workflowId: `validate-${id}`, args: [{ modelId: id }] });
+    // Nobody signals the atlas here: the check's activity does when the model becomes ready.
+    let row: typeof schema.atlasSignatures.$inferSelect | undefined;
+    for (let i = 0; i < 240 && !row; i++) {
+      [row] = await opened.db.select().from(schema.atlasSignatures).where(eq(schema.atlasSignatures.modelId, id));
+      if (!row) await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(row).toMatchObject({ status: 'ready' });
+    // The same weights as the first model: the upload lands on top of it.
+    const rows = await opened.db.select().from(schema.atlasDistances).where(or(eq(schema.atlasDistances.modelA, id), eq(schema.atlasDistances.modelB, id)));
+    expect(rows.length).toBeGreaterThanOrEqual(3);
+    expect(Math.min(...rows.map((r) => r.attribution))).toBeLessThan(1e-3);
+    await client.workflow.getHandle(atlasWorkflowId(queue)).terminate('test over');
+  }, 300_000);
 });
