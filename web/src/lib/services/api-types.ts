@@ -4422,6 +4422,344 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/atlas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The model atlas: ready models of a scope, each with its nearest models by transferability
+         * @description Distances are computed once per pair by the atlas workflow as models become ready (attribution maps over a shared probe set). Models not yet placed are listed with placement `pending`; those the atlas cannot place with the reason.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description `all` (default): yours and the public ones; `mine`: only yours; `public`: only public ones (anyone’s, yours included). */
+                    scope?: "all" | "mine" | "public";
+                    /** @description Only models trained or refined on this dataset. */
+                    datasetId?: string;
+                    /** @description `attribution` (default): 1 − mean cosine of the models’ attribution maps over the probe set; `depara`: the attribution graph (maps and the rank similarity of how each model relates the probes). */
+                    metric?: "attribution" | "depara";
+                    /** @description Neighbours per model (default 5). */
+                    k?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            probeSet: string;
+                            /**
+                             * @description `attribution` (default): 1 − mean cosine of the models’ attribution maps over the probe set; `depara`: the attribution graph (maps and the rank similarity of how each model relates the probes).
+                             * @enum {string}
+                             */
+                            metric: "attribution" | "depara";
+                            k: number;
+                            /** @description Models of this scope wait for their signature: poll again. */
+                            updating: boolean;
+                            nodes: {
+                                model: {
+                                    id: string;
+                                    name: string;
+                                    task: string;
+                                    arch: string;
+                                    classes: string[];
+                                    parentClass: string | null;
+                                    metrics: unknown | null;
+                                    /** @enum {string} */
+                                    visibility: "private" | "public";
+                                    owned: boolean;
+                                    /** @description Who it belongs to */
+                                    owner: {
+                                        id: string;
+                                        /** @description The owner’s display name (else their email’s local part) */
+                                        name: string;
+                                    };
+                                    origin: {
+                                        /** @description run | upload | refinery */
+                                        kind: string;
+                                        runId: string | null;
+                                        nodeId: string | null;
+                                        refineryTaskId: string | null;
+                                        initModelId: string | null;
+                                    };
+                                    refineryTaskId: string | null;
+                                    /**
+                                     * @description Uploaded models are checked first; platform-made models are ready.
+                                     * @enum {string}
+                                     */
+                                    status: "validating" | "ready" | "invalid";
+                                    /**
+                                     * @description aip: written by the platform; weights: an uploaded state_dict of a registry arch; torchscript, onnx: uploaded, usable only as refinery teachers.
+                                     * @enum {string}
+                                     */
+                                    format: "aip" | "weights" | "torchscript" | "onnx";
+                                    input: {
+                                        /** @description [height, width] */
+                                        size: number[];
+                                        colorSpace: string;
+                                        range: number[];
+                                        mean: number[] | null;
+                                        std: number[] | null;
+                                    } | null;
+                                    report: ({
+                                        message: string;
+                                    } & {
+                                        [key: string]: unknown;
+                                    }) | null;
+                                    parameters: number | null;
+                                    /** @description Whether flowcharts can reuse it or start from its weights. */
+                                    usableInFlowcharts: boolean;
+                                    unusableReason: string | null;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                };
+                                dataset: {
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                /**
+                                 * @description placed: in the atlas; pending: waiting for its signature; unsupported / failed: the atlas cannot place it (see reason).
+                                 * @enum {string}
+                                 */
+                                placement: "placed" | "pending" | "unsupported" | "failed";
+                                reason: string | null;
+                                /** @description Its nearest models in this scope, nearest first. */
+                                neighbours: {
+                                    id: string;
+                                    /** @description 0: the models attribute alike (identical ones); 1: unrelated. */
+                                    distance: number;
+                                }[];
+                            }[];
+                            /** @description Each model to its k nearest, once per pair. */
+                            links: {
+                                source: string;
+                                target: string;
+                                /** @description 0: the models attribute alike (identical ones); 1: unrelated. */
+                                distance: number;
+                            }[];
+                            lineage: {
+                                parent: string;
+                                child: string;
+                                /** @enum {string} */
+                                role: "teacher" | "pruned_from" | "init";
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/models/{id}/neighbours": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The models nearest to this one in the atlas (those you can see), nearest first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description `attribution` (default): 1 − mean cosine of the models’ attribution maps over the probe set; `depara`: the attribution graph (maps and the rank similarity of how each model relates the probes). */
+                    metric?: "attribution" | "depara";
+                    /** @description Neighbours per model (default 5). */
+                    k?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @description placed: in the atlas; pending: waiting for its signature; unsupported / failed: the atlas cannot place it (see reason).
+                             * @enum {string}
+                             */
+                            placement: "placed" | "pending" | "unsupported" | "failed";
+                            reason: string | null;
+                            neighbours: {
+                                model: {
+                                    id: string;
+                                    name: string;
+                                    task: string;
+                                    arch: string;
+                                    classes: string[];
+                                    parentClass: string | null;
+                                    metrics: unknown | null;
+                                    /** @enum {string} */
+                                    visibility: "private" | "public";
+                                    owned: boolean;
+                                    /** @description Who it belongs to */
+                                    owner: {
+                                        id: string;
+                                        /** @description The owner’s display name (else their email’s local part) */
+                                        name: string;
+                                    };
+                                    origin: {
+                                        /** @description run | upload | refinery */
+                                        kind: string;
+                                        runId: string | null;
+                                        nodeId: string | null;
+                                        refineryTaskId: string | null;
+                                        initModelId: string | null;
+                                    };
+                                    refineryTaskId: string | null;
+                                    /**
+                                     * @description Uploaded models are checked first; platform-made models are ready.
+                                     * @enum {string}
+                                     */
+                                    status: "validating" | "ready" | "invalid";
+                                    /**
+                                     * @description aip: written by the platform; weights: an uploaded state_dict of a registry arch; torchscript, onnx: uploaded, usable only as refinery teachers.
+                                     * @enum {string}
+                                     */
+                                    format: "aip" | "weights" | "torchscript" | "onnx";
+                                    input: {
+                                        /** @description [height, width] */
+                                        size: number[];
+                                        colorSpace: string;
+                                        range: number[];
+                                        mean: number[] | null;
+                                        std: number[] | null;
+                                    } | null;
+                                    report: ({
+                                        message: string;
+                                    } & {
+                                        [key: string]: unknown;
+                                    }) | null;
+                                    parameters: number | null;
+                                    /** @description Whether flowcharts can reuse it or start from its weights. */
+                                    usableInFlowcharts: boolean;
+                                    unusableReason: string | null;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                };
+                                /** @description 0: the models attribute alike (identical ones); 1: unrelated. */
+                                distance: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/atlas/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ask the atlas workflow to place models that wait now */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            started: boolean;
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/labeling/jobs": {
         parameters: {
             query?: never;
