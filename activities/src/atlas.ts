@@ -138,7 +138,8 @@ export async function updateAtlas(deps: ActivityDeps, input: { maxModels: number
       python: deps.config.python,
       trainerRoot: deps.trainerRoot,
       jobDir: work,
-      onEvent: (event) => heartbeat(event),
+      // Progress only: the done event's counts are read from atlas.json below.
+      onEvent: (event) => heartbeat({ event: event.event, ...('fraction' in event ? { fraction: event.fraction } : {}) }),
       signal: cancellationSignal(),
     });
   } catch (error) {

@@ -7,7 +7,7 @@ be signed (an ONNX upload, a broken file) is reported in ``atlas.json`` with its
 goes on; a spec that names a missing file or an unknown id is a user error.
 
 Outputs: ``signatures/<id>.npz`` per signed model (signature.py) and ``atlas.json``; events: ``start``,
-``progress`` after each model and after the distances, ``done`` with atlas.json's content.
+``progress`` after each model and after the distances, ``done`` with atlas.json's counts.
 """
 
 from __future__ import annotations
@@ -156,8 +156,21 @@ def run_atlas(spec: AtlasSpec, events: EventWriter) -> dict[str, Any]:
     }
     write_json(spec.output / ATLAS_JSON, result)
     events.emit("progress", step=steps, steps=steps, fraction=1.0)
-    events.emit("done", metrics=result)
+    # The counts only: the distances (tens of thousands of pairs) are atlas.json's, not an event line's.
+    events.emit("done", metrics=summary(result))
     return result
+
+
+def summary(result: dict[str, Any]) -> dict[str, Any]:
+    placed = sum(1 for s in result["signatures"] if s["status"] == "ready")
+    return {
+        "probeSet": result["probeSet"],
+        "signed": placed,
+        "unplaced": len(result["signatures"]) - placed,
+        "distances": len(result["distances"]),
+        "skipped": len(result["skipped"]),
+        "seconds": result["seconds"],
+    }
 
 
 def signature_path(output: Path, model_id: str) -> Path:
