@@ -257,14 +257,24 @@ describe('model atlas in Chromium (Temporal dev server, embedded platform on PGl
     const nodes = page.getByTestId('atlas-node');
     await expect.poll(() => nodes.count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
     // The model is usually still being measured now (a race the workflow may win on a fast machine).
+    const view = () => page.locator('[data-testid=atlas-svg] > g').first().getAttribute('transform');
+    let zoomed: string | null = null;
     if ((await nodes.count()) === 3) {
       expect(await page.getByTestId('atlas-updating').count()).toBe(1);
       expect(await page.locator(`[data-testid=atlas-unplaced] li[data-model="${id}"]`).getAttribute('data-placement')).toBe('pending');
       await shot('updating');
+      // The user zooms in meanwhile: the model's arrival must not throw their view away.
+      const before = await view();
+      const box = (await page.getByTestId('atlas-svg').boundingBox())!;
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.mouse.wheel(0, -300);
+      await expect.poll(view, { timeout: 5_000 }).not.toBe(before);
+      zoomed = await view();
     } else {
       console.warn('the atlas placed the new model before the page asked: its "being measured" state was not seen');
     }
     await expect.poll(() => nodes.count(), { timeout: 240_000, interval: 1000 }).toBe(4);
+    if (zoomed) expect(await view()).toBe(zoomed);
     await expect.poll(() => page.getByTestId('atlas-updating').count(), { timeout: 10_000 }).toBe(0);
     expect(await page.getByTestId('atlas-unplaced').count()).toBe(0);
   }, 600_000);
