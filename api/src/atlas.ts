@@ -118,10 +118,16 @@ export async function distancesAmong(db: Database, ids: string[], metric: AtlasM
   return lists;
 }
 
-/** The atlas of the given (already access-filtered) ready models. */
-export async function atlasGraph(db: Database, user: Pick<AuthUser, 'id'>, rows: Model[], metric: AtlasMetric, k: number): Promise<Omit<AtlasGraph, 'probeSet'> & { datasets: Map<string, { id: string; name: string }> }> {
+/** The atlas of the given (already access-filtered) ready models; `datasetsOf` from modelDatasets. */
+export async function atlasGraph(
+  db: Database,
+  rows: Model[],
+  datasetsOf: Map<string, { id: string; name: string }>,
+  metric: AtlasMetric,
+  k: number,
+): Promise<Omit<AtlasGraph, 'probeSet'>> {
   const ids = rows.map((m) => m.id);
-  const [where, datasetsOf] = await Promise.all([placements(db, ids), modelDatasets(db, user, rows)]);
+  const where = await placements(db, ids);
   const placed = ids.filter((id) => where.get(id)?.placement === 'placed');
   const lists = await distancesAmong(db, placed, metric);
   const nodes: AtlasNode[] = rows.map((model) => ({
@@ -150,7 +156,7 @@ export async function atlasGraph(db: Database, user: Pick<AuthUser, 'id'>, rows:
     ...parents.filter((p) => inScope.has(p.parent)),
     ...rows.filter((m) => m.initModelId && inScope.has(m.initModelId)).map((m) => ({ parent: m.initModelId!, child: m.id, role: 'init' as const })),
   ];
-  return { nodes, links: [...links.values()], lineage, datasets: datasetsOf };
+  return { nodes, links: [...links.values()], lineage };
 }
 
 /** A model's nearest models among those the user may read. */

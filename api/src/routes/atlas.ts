@@ -12,7 +12,7 @@ import { ATLAS_PROBE_SET } from '@aip/workflows/temporal';
 import type { AppDeps } from '../deps.ts';
 import { userOf } from '../auth.ts';
 import { access, BODY_LIMIT } from '../access.ts';
-import { ATLAS_METRICS, atlasGraph, nearestModels } from '../atlas.ts';
+import { ATLAS_METRICS, atlasGraph, modelDatasets, nearestModels } from '../atlas.ts';
 import { errorResponses, notFound } from '../errors.ts';
 import { ownerNames } from '../owners.ts';
 import { Scope, scopeFilter } from '../scope.ts';
@@ -87,16 +87,14 @@ const atlasRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
       const { scope, datasetId } = request.query;
       const metric = request.query.metric ?? 'attribution';
       const k = request.query.k ?? 5;
-      let rows = await db
+      const ready = await db
         .select()
         .from(models)
         .where(and(scopeFilter(scope, user, models), eq(models.status, 'ready')))
         .orderBy(models.createdAt, models.id);
-      if (datasetId) {
-        const graph = await atlasGraph(db, user, rows, metric, k);
-        rows = rows.filter((m) => graph.datasets.get(m.id)?.id === datasetId);
-      }
-      const graph = await atlasGraph(db, user, rows, metric, k);
+      const datasetsOf = await modelDatasets(db, user, ready);
+      const rows = datasetId ? ready.filter((m) => datasetsOf.get(m.id)?.id === datasetId) : ready;
+      const graph = await atlasGraph(db, rows, datasetsOf, metric, k);
       const updating = graph.nodes.some((n) => n.placement === 'pending');
       if (updating) await nudge();
       const owners = await ownerNames(db, rows);
