@@ -4,7 +4,7 @@
  * links (the union of those neighbourhoods) from the stored distance matrix. Only models the user
  * may read appear, so distances never reveal another user's private models.
  */
-import { and, eq, inArray, isNotNull, or, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, or, sql } from 'drizzle-orm';
 import { atlasDistances, atlasSignatures, datasets, modelParents, models, refineryTasks, stageRuns, type Database, type Model } from '@aip/platform';
 import { ATLAS_PROBE_SET } from '@aip/workflows/temporal';
 import type { AuthUser } from './auth.ts';
@@ -98,23 +98,29 @@ export async function modelDatasets(db: Database, user: Pick<AuthUser, 'id'>, ro
   return result;
 }
 
-/** The stored distances among `ids`, each model's list sorted nearest first. */
-export async function distancesAmong(db: Database, ids: string[], metric: AtlasMetric, only?: string): Promise<Map<string, Array<{ id: string; distance: number }>>> {
+/**
+ * Each model's k nearest among `ids`, nearest first. Postgres ranks the pairs (both directions of
+ * each stored row) and returns only k per model, so a large atlas never ships its whole matrix here.
+ */
+export async function nearestAmong(db: Database, ids: string[], metric: AtlasMetric, k: number): Promise<Map<string, Array<{ id: string; distance: number }>>> {
   const lists = new Map<string, Array<{ id: string; distance: number }>>(ids.map((id) => [id, []]));
   if (ids.length < 2) return lists;
-  const between: SQL | undefined = only
-    ? or(and(eq(atlasDistances.modelA, only), inArray(atlasDistances.modelB, ids)), and(eq(atlasDistances.modelB, only), inArray(atlasDistances.modelA, ids)))
-    : and(inArray(atlasDistances.modelA, ids), inArray(atlasDistances.modelB, ids));
-  const rows = await db
-    .select({ a: atlasDistances.modelA, b: atlasDistances.modelB, attribution: atlasDistances.attribution, depara: atlasDistances.depara })
-    .from(atlasDistances)
-    .where(and(eq(atlasDistances.probeSet, ATLAS_PROBE_SET), between));
-  for (const row of rows) {
-    const distance = row[metric];
-    lists.get(row.a)?.push({ id: row.b, distance });
-    lists.get(row.b)?.push({ id: row.a, distance });
-  }
-  for (const list of lists.values()) list.sort((x, y) => x.distance - y.distance || x.id.localeCompare(y.id));
+  const d = atlasDistances;
+  // The metric is one of two known column names, never user text.
+  const column = metric === 'depara' ? d.depara : d.attribution;
+  const scope = and(eq(d.probeSet, ATLAS_PROBE_SET), inArray(d.modelA, ids), inArray(d.modelB, ids));
+  const { rows } = await db.execute<{ model: string; other: string; distance: number }>(sql`
+    select model, other, distance from (
+      select model, other, distance, row_number() over (partition by model order by distance, other) as rank
+      from (
+        select ${d.modelA} as model, ${d.modelB} as other, ${column} as distance from ${d} where ${scope}
+        union all
+        select ${d.modelB}, ${d.modelA}, ${column} from ${d} where ${scope}
+      ) pairs
+    ) ranked
+    where rank <= ${k}
+    order by model, rank`);
+  for (const row of rows) lists.get(row.model)?.push({ id: row.other, distance: Number(row.distance) });
   return lists;
 }
 
@@ -129,12 +135,12 @@ export async function atlasGraph(
   const ids = rows.map((m) => m.id);
   const where = await placements(db, ids);
   const placed = ids.filter((id) => where.get(id)?.placement === 'placed');
-  const lists = await distancesAmong(db, placed, metric);
+  const lists = await nearestAmong(db, placed, metric, k);
   const nodes: AtlasNode[] = rows.map((model) => ({
     model,
     dataset: datasetsOf.get(model.id) ?? null,
     ...where.get(model.id)!,
-    neighbours: (lists.get(model.id) ?? []).slice(0, k),
+    neighbours: lists.get(model.id) ?? [],
   }));
   // The graph's links: each model to its k nearest, once per pair.
   const links = new Map<string, { source: string; target: string; distance: number }>();
