@@ -42,26 +42,56 @@ function unsignedModels(deps: ActivityDeps, limit: number) {
   return deps.db.select().from(schema.models).where(unsigned(deps)).orderBy(asc(schema.models.createdAt), asc(schema.models.id)).limit(limit);
 }
 
-/** Pairs of signed models (a < b) with no distance over the current probe set. */
-async function missingPairs(deps: ActivityDeps, limit: number): Promise<Array<[string, string]>> {
-  const { rows } = await deps.db.execute<{ a: string; b: string }>(sql`
-    select a.model_id as a, b.model_id as b
+/** Pairs of signed models (a < b) with no distance over the current probe set: `from … where …` of a and b. */
+const MISSING_PAIRS = sql`
     from ${s} a join ${s} b on a.model_id < b.model_id
     where a.status = 'ready' and b.status = 'ready' and a.probe_set = ${ATLAS_PROBE_SET} and b.probe_set = ${ATLAS_PROBE_SET}
-      and not exists (select 1 from ${d} x where x.model_a = a.model_id and x.model_b = b.model_id and x.probe_set = ${ATLAS_PROBE_SET})
-    order by a.model_id, b.model_id
-    limit ${limit}`);
+      and not exists (select 1 from ${d} x where x.model_a = a.model_id and x.model_b = b.model_id and x.probe_set = ${ATLAS_PROBE_SET})`;
+
+async function missingPairs(deps: ActivityDeps, limit: number): Promise<Array<[string, string]>> {
+  const { rows } = await deps.db.execute<{ a: string; b: string }>(sql`select a.model_id as a, b.model_id as b ${MISSING_PAIRS} order by a.model_id, b.model_id limit ${limit}`);
   return rows.map((row) => [row.a, row.b]);
 }
 
 async function countRemaining(deps: ActivityDeps): Promise<{ models: number; pairs: number }> {
   const models = await deps.db.$count(schema.models, unsigned(deps));
-  const { rows } = await deps.db.execute<{ n: number | string }>(sql`
-    select count(*) as n
-    from ${s} a join ${s} b on a.model_id < b.model_id
-    where a.status = 'ready' and b.status = 'ready' and a.probe_set = ${ATLAS_PROBE_SET} and b.probe_set = ${ATLAS_PROBE_SET}
-      and not exists (select 1 from ${d} x where x.model_a = a.model_id and x.model_b = b.model_id and x.probe_set = ${ATLAS_PROBE_SET})`);
+  const { rows } = await deps.db.execute<{ n: number | string }>(sql`select count(*) as n ${MISSING_PAIRS}`);
   return { models, pairs: Number(rows[0]?.n ?? 0) };
+}
+
+type SignatureRow = typeof s.$inferInsert;
+type DistanceRow = typeof d.$inferInsert;
+
+/** A step's signatures (placed or not) and distances, in one transaction; a repeated step overwrites its own rows. */
+async function store(deps: ActivityDeps, signatures: SignatureRow[], distances: DistanceRow[]): Promise<void> {
+  await deps.db.transaction(async (tx) => {
+    if (signatures.length > 0) {
+      await tx
+        .insert(s)
+        .values(signatures)
+        .onConflictDoUpdate({
+          target: s.modelId,
+          set: { probeSet: sql`excluded.probe_set`, status: sql`excluded.status`, blobKey: sql`excluded.blob_key`, reason: sql`excluded.reason`, seconds: sql`excluded.seconds`, createdAt: new Date() },
+        });
+    }
+    for (let i = 0; i < distances.length; i += 1000) {
+      await tx
+        .insert(d)
+        .values(distances.slice(i, i + 1000))
+        .onConflictDoUpdate({
+          target: [d.modelA, d.modelB],
+          set: { probeSet: sql`excluded.probe_set`, attribution: sql`excluded.attribution`, depara: sql`excluded.depara`, createdAt: new Date() },
+        });
+    }
+  });
+}
+
+/** What a step did, with what is left for the next. */
+async function stepResult(deps: ActivityDeps, signatures: SignatureRow[], pairs: number, seconds: number): Promise<AtlasStep> {
+  const remaining = await countRemaining(deps);
+  const signed = signatures.filter((row) => row.status === 'ready').length;
+  log.info('atlas step', { signed, unplaced: signatures.length - signed, distances: pairs, remaining });
+  return { signed, unplaced: signatures.length - signed, pairs, remainingModels: remaining.models, remainingPairs: remaining.pairs, seconds };
 }
 
 const ordered = (a: string, b: string): [string, string] => (a < b ? [a, b] : [b, a]);
@@ -74,7 +104,7 @@ export async function updateAtlas(deps: ActivityDeps, input: { maxModels: number
     .where(and(eq(s.status, 'ready'), eq(s.probeSet, ATLAS_PROBE_SET)));
 
   // A model whose file is gone cannot be signed: it is recorded as failed, not retried every step.
-  const unplaced: Array<{ modelId: string; status: AtlasSignatureStatus; reason: string }> = [];
+  const unplaced: SignatureRow[] = [];
   const toSign: AtlasTrainerJob['models'] = [];
   const names = new Map<string, string>();
   for (const model of models) {
@@ -90,7 +120,7 @@ export async function updateAtlas(deps: ActivityDeps, input: { maxModels: number
       // The trainer's atlas reads any task of a platform model.pt (not only the refinery's three).
       toSign.push({ ...teacher, task: model.task, id: model.id });
     } catch (error) {
-      unplaced.push({ modelId: model.id, status: 'failed', reason: error instanceof Error ? error.message : String(error) });
+      unplaced.push({ modelId: model.id, probeSet: ATLAS_PROBE_SET, status: 'failed', blobKey: null, reason: error instanceof Error ? error.message : String(error), seconds: null });
     }
   }
 
@@ -107,9 +137,8 @@ export async function updateAtlas(deps: ActivityDeps, input: { maxModels: number
   for (const [a, b] of await missingPairs(deps, input.maxPairs)) add(a, b);
 
   if (toSign.length === 0 && pairs.size === 0) {
-    await recordUnplaced(deps, unplaced);
-    const remaining = await countRemaining(deps);
-    return { signed: 0, unplaced: unplaced.length, pairs: 0, remainingModels: remaining.models, remainingPairs: remaining.pairs, seconds: 0 };
+    await store(deps, unplaced, []);
+    return stepResult(deps, unplaced, 0, 0);
   }
 
   const needed = new Set([...pairs.values()].flat());
@@ -154,7 +183,7 @@ export async function updateAtlas(deps: ActivityDeps, input: { maxModels: number
   // The trainer's messages may name this worker's files: the model's name instead.
   const local = new Map(toSign.map((m) => [m.id, m.file]));
   const say = (id: string, reason: string | undefined) => (reason ?? 'the atlas could not read this model').split(local.get(id) ?? '\u0000').join(`"${names.get(id) ?? id}"`);
-  const rows: Array<typeof s.$inferInsert> = [];
+  const rows: SignatureRow[] = [...unplaced];
   for (const sig of result.signatures) {
     if (sig.status === 'ready' && sig.file) {
       const key = `${atlasSignaturePrefix(ATLAS_PROBE_SET, sig.id)}/signature.npz`;
@@ -164,42 +193,10 @@ export async function updateAtlas(deps: ActivityDeps, input: { maxModels: number
       rows.push({ modelId: sig.id, probeSet: ATLAS_PROBE_SET, status: sig.status === 'unsupported' ? 'unsupported' : 'failed', blobKey: null, reason: say(sig.id, sig.reason), seconds: sig.seconds ?? null });
     }
   }
-  await deps.db.transaction(async (tx) => {
-    for (const row of [...rows, ...unplaced.map((u) => ({ modelId: u.modelId, probeSet: ATLAS_PROBE_SET, status: u.status, blobKey: null, reason: u.reason, seconds: null }))]) {
-      await tx.insert(s).values(row).onConflictDoUpdate({ target: s.modelId, set: { probeSet: row.probeSet, status: row.status, blobKey: row.blobKey, reason: row.reason, seconds: row.seconds, createdAt: new Date() } });
-    }
-    const distances = result.distances.map((x) => {
-      const [a, b] = ordered(x.a, x.b);
-      return { modelA: a, modelB: b, probeSet: ATLAS_PROBE_SET, attribution: x.attribution, depara: x.depara };
-    });
-    for (let i = 0; i < distances.length; i += 1000) {
-      await tx
-        .insert(d)
-        .values(distances.slice(i, i + 1000))
-        .onConflictDoUpdate({
-          target: [d.modelA, d.modelB],
-          set: { probeSet: sql`excluded.probe_set`, attribution: sql`excluded.attribution`, depara: sql`excluded.depara`, createdAt: new Date() },
-        });
-    }
+  const distances = result.distances.map((x): DistanceRow => {
+    const [a, b] = ordered(x.a, x.b);
+    return { modelA: a, modelB: b, probeSet: ATLAS_PROBE_SET, attribution: x.attribution, depara: x.depara };
   });
-  const remaining = await countRemaining(deps);
-  const placed = rows.filter((r) => r.status === 'ready').length;
-  log.info('atlas step', { signed: placed, unplaced: rows.length - placed + unplaced.length, distances: result.distances.length, remaining });
-  return {
-    signed: placed,
-    unplaced: rows.length - placed + unplaced.length,
-    pairs: result.distances.length,
-    remainingModels: remaining.models,
-    remainingPairs: remaining.pairs,
-    seconds: Object.values(result.seconds ?? {}).reduce((sum, x) => sum + x, 0),
-  };
-}
-
-async function recordUnplaced(deps: ActivityDeps, unplaced: Array<{ modelId: string; status: AtlasSignatureStatus; reason: string }>) {
-  for (const u of unplaced) {
-    await deps.db
-      .insert(s)
-      .values({ modelId: u.modelId, probeSet: ATLAS_PROBE_SET, status: u.status, reason: u.reason })
-      .onConflictDoUpdate({ target: s.modelId, set: { probeSet: ATLAS_PROBE_SET, status: u.status, blobKey: null, reason: u.reason } });
-  }
+  await store(deps, rows, distances);
+  return stepResult(deps, rows, distances.length, Object.values(result.seconds ?? {}).reduce((sum, x) => sum + x, 0));
 }
