@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleWorkflows, installQuietRuntime, temporalAddress } from '../test-support/temporal-harness.ts';
+import { bundleWorkflows, connectHarness, type TemporalHarness } from '../test-support/temporal-harness.ts';
 import type { AtlasActivities, AtlasStep } from './activity-contract.ts';
 import { ATLAS_WORKFLOW, atlasModelsChangedSignal, atlasWorkflowId } from './messages.ts';
 import type { atlasWorkflow } from './workflows.ts';
@@ -10,34 +8,18 @@ import type { atlasWorkflow } from './workflows.ts';
 const step = (over: Partial<AtlasStep>): AtlasStep => ({ signed: 0, unplaced: 0, pairs: 0, remainingModels: 0, remainingPairs: 0, seconds: 0, ...over });
 
 describe('atlas workflow on the Temporal server (TEMPORAL_ADDRESS)', () => {
-  let bundle: WorkflowBundle;
-  let connection: Connection;
-  let native: NativeConnection;
+  let harness: TemporalHarness;
   let client: Client;
 
   beforeAll(async () => {
-    installQuietRuntime();
-    bundle = await bundleWorkflows();
-    connection = await Connection.connect({ address: temporalAddress() });
-    native = await NativeConnection.connect({ address: temporalAddress() });
-    client = new Client({ connection, namespace: 'default' });
+    harness = await connectHarness(await bundleWorkflows());
+    client = harness.client;
   });
   afterAll(async () => {
-    await native?.close();
-    await connection?.close();
+    await harness?.close();
   });
 
-  async function withWorker<T>(acts: AtlasActivities, fn: (queue: string) => Promise<T>): Promise<T> {
-    const queue = `aip-atlas-${randomUUID().slice(0, 8)}`;
-    const worker = await Worker.create({ connection: native, namespace: 'default', taskQueue: queue, workflowBundle: bundle, activities: acts, shutdownGraceTime: '2s' });
-    const running = worker.run();
-    try {
-      return await fn(queue);
-    } finally {
-      worker.shutdown();
-      await running;
-    }
-  }
+  const withWorker = <T>(acts: AtlasActivities, fn: (queue: string) => Promise<T>) => harness.withWorker(acts, fn);
 
   const wake = (queue: string, idleMs: number) =>
     client.workflow.signalWithStart<typeof atlasWorkflow>(ATLAS_WORKFLOW, {

@@ -57,6 +57,8 @@ export interface TemporalHarness {
    * worker (trainStage only) poll fresh task queues; shuts both down afterwards.
    */
   withWorkers<T>(activities: PlatformActivities, fn: (taskQueues: TaskQueues) => Promise<T>, options?: WorkerOptions): Promise<T>;
+  /** Runs `fn` while one worker (workflows + the given activities) polls a fresh task queue. */
+  withWorker<T>(activities: object, fn: (taskQueue: string) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -89,6 +91,18 @@ export async function connectHarness(bundle: WorkflowBundle): Promise<TemporalHa
         () => undefined,
       );
       await Promise.all([orchestration, ...gpus].map((worker) => worker.runUntil(settled)));
+      return work;
+    },
+    async withWorker(activities, fn) {
+      const taskQueue = `aip-test-${randomUUID().slice(0, 8)}`;
+      const worker = await Worker.create({ connection: nativeConnection, namespace: 'default', shutdownGraceTime: '5s', taskQueue, workflowBundle: bundle, activities });
+      const work = fn(taskQueue);
+      await worker.runUntil(
+        work.then(
+          () => undefined,
+          () => undefined,
+        ),
+      );
       return work;
     },
     async close() {
