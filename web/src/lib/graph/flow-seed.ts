@@ -5,7 +5,7 @@
  * (when the platform still offers it for that task) and its classes.
  */
 import { isTaskType, type Flowchart } from '@aip/workflows';
-import { usableInFlowcharts, type ChoosableModel } from './model-choices.ts';
+import { initialWeights, usableInFlowcharts, type ChoosableModel } from './model-choices.ts';
 
 export interface SeedModel extends ChoosableModel {
   arch: string;
@@ -16,7 +16,7 @@ export interface SeedModel extends ChoosableModel {
 export function seedFromModel(modelId: string | null, models: readonly SeedModel[], architectures: readonly { task: string; options: readonly { id: string }[] }[]): Flowchart {
   const model = modelId ? models.find((m) => m.id === modelId) : undefined;
   if (!model || !isTaskType(model.task) || !usableInFlowcharts(model)) return { nodes: [], edges: [] };
-  const known = architectures.some((entry) => entry.task === model.task && entry.options.some((option) => option.id === model.arch));
-  const data = { classes: [...model.classes], initModelId: model.id, ...(known ? { arch: model.arch } : {}) };
+  const options = architectures.find((entry) => entry.task === model.task)?.options ?? [];
+  const data = { classes: [...model.classes], ...initialWeights(model, options) };
   return { nodes: [{ id: 'stage-1', type: model.task, position: { x: 320, y: 120 }, data }], edges: [] } as Flowchart;
 }

@@ -28,3 +28,11 @@ export function modelChoices<T extends ChoosableModel>(models: readonly T[], tas
     .filter((model) => model.task === task && usableInFlowcharts(model))
     .sort((a, b) => Number(b.owned) - Number(a.owned) || a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
 }
+
+/**
+ * What choosing a model's weights to start from sets on a stage: the model, and its architecture
+ * when the stage's task still offers it (weights only fit their own architecture).
+ */
+export function initialWeights(model: { id: string; arch: string }, archOptions: readonly { id: string }[]): { initModelId: string; arch?: string } {
+  return { initModelId: model.id, ...(archOptions.some((option) => option.id === model.arch) ? { arch: model.arch } : {}) };
+}
