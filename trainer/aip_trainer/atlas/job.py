@@ -31,7 +31,7 @@ from aip_trainer.atlas.signature import (
     save_signature,
 )
 from aip_trainer.device import seed_everything, select_device
-from aip_trainer.errors import UserError
+from aip_trainer.errors import UserError, first_line
 from aip_trainer.events import EventWriter
 from aip_trainer.spec import AtlasModel, AtlasSpec
 
@@ -53,11 +53,6 @@ def _since(started: float) -> float:
     return round(time.monotonic() - started, 3)
 
 
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
-
-
 def sign_model(
     entry: AtlasModel, probes: torch.Tensor, spec: AtlasSpec, fingerprint: str, device: torch.device
 ) -> tuple[dict[str, Any], Signature | None]:
@@ -75,7 +70,7 @@ def sign_model(
         return {"id": entry.id, "status": "failed", "reason": str(error), "seconds": _since(started)}, None
     except Exception as error:  # one model's crash must not cost the others their signatures
         log.exception("model %s could not be signed", entry.id)
-        reason = f"the model could not be run: {type(error).__name__}: {_first_line(error)}"
+        reason = f"the model could not be run: {type(error).__name__}: {first_line(error)}"
         return {"id": entry.id, "status": "failed", "reason": reason, "seconds": _since(started)}, None
     relative = f"{SIGNATURES_DIR}/{entry.id}.npz"
     save_signature(spec.output / relative, signature)

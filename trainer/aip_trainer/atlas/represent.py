@@ -31,7 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from aip_trainer.artifacts import load_model_pt
-from aip_trainer.errors import UserError
+from aip_trainer.errors import UserError, first_line
 from aip_trainer.models.dbnet import DBNet
 from aip_trainer.models.detectors import TORCHVISION_DETECTORS
 from aip_trainer.models.segmenters import segmentation_logits
@@ -175,8 +175,7 @@ def _check_runs(subject: Subject, spec: TeacherSpec, device: torch.device) -> No
         with torch.no_grad():
             features = subject.features(subject.normalize(grey))
     except Exception as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise UserError(f"{spec.file.name} fails on a [1, 3, {height}, {width}] input: {first}") from error
+        raise UserError(f"{spec.file.name} fails on a [1, 3, {height}, {width}] input: {first_line(error)}") from error
     if not features or sum(t.numel() for t in features) == 0:
         raise UserError(f"{spec.file.name} returns no floating-point output to attribute")
 

@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from aip_trainer.artifacts import ModelFile, load_model_pt
-from aip_trainer.errors import UserError
+from aip_trainer.errors import UserError, first_line
 from aip_trainer.models import ALL_ARCH_TASK, build_multi_task, build_network
 from aip_trainer.models.normalize import IMAGENET_MEAN, IMAGENET_STD
 from aip_trainer.models.segmenters import segmentation_logits
@@ -419,9 +419,9 @@ def probe(teacher: LoadedTeacher) -> torch.Tensor:
     except UserError:
         raise
     except Exception as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise UserError(
-            f"{teacher.file.name} fails on a [1, 3, {height}, {width}] input (check the declared input size): {first}"
+            f"{teacher.file.name} fails on a [1, 3, {height}, {width}] input (check the declared input size): "
+            f"{first_line(error)}"
         ) from error
     problem = output_problem(teacher, out)
     if problem:
